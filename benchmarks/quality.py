@@ -1,0 +1,153 @@
+"""Quality of the engine against a plain TF-IDF baseline, on public HS nomenclatures.
+
+Products: English HS 2022 subheadings and Indonesian BTKI lines (one per HS6) in the platform's
+chapters plus distractor chapters. Requests: Russian TN VED lines, English and Indonesian BTKI lines,
+without HS codes, each worded by a different source than the catalogue it searches. Relevance: same
+HS6 = 2, same heading = 1. Random countries and certifications check the hard constraints.
+
+    .venv/bin/python benchmarks/quality.py [--data ../shared/data] [--requests 300] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nomenclatures import btki, hs_english, tnved_russian  # noqa: E402
+
+from matchmaker.matching import Demand, Product, ProductIndex, why_not  # noqa: E402
+
+SECTOR = ("02", "03", "04", "1601", "1602", "1603", "1604", "1605") + tuple(str(c) for c in range(50, 64)) + ("94",)
+DISTRACTORS = ("07", "15", "19", "23", "39", "42", "44", "64", "65", "70")
+CERTS = ("halal", "vet", "eac", "svlk", "fsc", "haccp", "asc", "msc")
+PAIRS = (("ru", "en"), ("ru", "id"), ("en", "en"), ("en", "id"), ("id", "en"))
+
+
+def in_scope(hs6: str, prefixes) -> bool:
+    return hs6.startswith(prefixes)
+
+
+def relevance(hs_a: str, hs_b: str) -> int:
+    return 2 if hs_a == hs_b else 1 if hs_a[:4] == hs_b[:4] else 0
+
+
+def metrics(ranked: list[str], query_hs: str, relevant: dict[str, int]) -> tuple[float, float, float]:
+    gains = [relevant.get(p, 0) for p in ranked[:10]]
+    dcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sorted(relevant.values(), reverse=True)[:10]
+    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    mrr = next((1 / (i + 1) for i, g in enumerate(gains) if g > 0), 0.0)
+    exact = [p for p, g in relevant.items() if g == 2]
+    recall = sum(1 for p in ranked[:10] if relevant.get(p) == 2) / len(exact) if exact else 0.0
+    return dcg / idcg if idcg else 0.0, mrr, recall
+
+
+def build_catalogue(rows: dict[str, str], language: str, rng: random.Random) -> list[Product]:
+    products = []
+    for hs6, text in sorted(rows.items()):
+        if in_scope(hs6, SECTOR + DISTRACTORS):
+            certs = tuple(sorted(rng.sample(CERTS, rng.randint(0, 3))))
+            products.append(Product(f"{language}-{hs6}", text[:200], description=text[200:] or None,
+                                    hs_code=hs6, country=rng.choice(["ID", "KZ", "MY", "VN"]),
+                                    certifications=certs, language=language))
+    return products
+
+
+def build_requests(rows: dict[str, str], language: str, n: int, rng: random.Random) -> list[Demand]:
+    codes = sorted(c for c in rows if in_scope(c, SECTOR))
+    demands = []
+    for hs6 in rng.sample(codes, min(n, len(codes))):
+        required = tuple(rng.sample(CERTS, 1)) if rng.random() < 0.2 else ()
+        text = rows[hs6]
+        demands.append(Demand(f"{language}-{hs6}", text[:200], description=text[200:] or None,
+                              country=rng.choice(["ID", "KZ"]), required_certifications=required))
+    return demands
+
+
+class Baseline:
+    """Plain word TF-IDF cosine, with the same hard constraints so the comparison is fair."""
+
+    def __init__(self, products: list[Product]):
+        self.products = products
+        self.vectoriser = TfidfVectorizer()
+        self.matrix = self.vectoriser.fit_transform([f"{p.title} {p.description or ''}" for p in products])
+
+    def top(self, demand: Demand, k: int = 10) -> list[str]:
+        query = self.vectoriser.transform([f"{demand.title} {demand.description or ''}"])
+        scores = (self.matrix @ query.T).toarray().ravel()
+        ok = np.array([not why_not(p, demand) for p in self.products])
+        scores[~ok] = -1
+        order = sorted(np.flatnonzero(ok), key=lambda i: (-scores[i], self.products[i].id))[:k]
+        return [self.products[i].id for i in order]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    parser.add_argument("--requests", type=int, default=300, help="requests per language pair")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not (args.data / "hs2022_harmonized-system.csv").exists():
+        print(f"No reference data at {args.data.resolve()}: the quality benchmark needs ../shared/data "
+              "(see benchmarks/README.md). Nothing measured.")
+        return 0
+    rng = random.Random(args.seed)
+    sources = {"en": dict(hs_english(args.data)), "id": dict(btki(args.data, "description_id"))}
+    request_sources = {"ru": dict(tnved_russian(args.data)), "en": dict(btki(args.data, "description_en")),
+                       "id": sources["id"]}
+    catalogues = {lang: build_catalogue(rows, lang, rng) for lang, rows in sources.items()}
+    started = time.perf_counter()
+    engines = {lang: ProductIndex(products) for lang, products in catalogues.items()}
+    baselines = {lang: Baseline(products) for lang, products in catalogues.items()}
+    print(f"catalogues: {', '.join(f'{l} {len(p)} products' for l, p in catalogues.items())}; "
+          f"indexes built in {time.perf_counter() - started:.1f}s")
+
+    results = {name: {} for name in ("engine", "baseline")}
+    violations = 0
+    for source, target in PAIRS:
+        demands = build_requests(request_sources[source], source, args.requests, rng)
+        products = catalogues[target]
+        by_id = {p.id: p for p in products}
+        for name, ranker in (("engine", engines[target]), ("baseline", baselines[target])):
+            scores = []
+            for demand in demands:
+                hs6 = demand.id.split("-")[1]
+                relevant = {p.id: relevance(p.hs_code, hs6) for p in products
+                            if relevance(p.hs_code, hs6) and not why_not(p, demand)}
+                if not relevant:
+                    continue
+                if name == "engine":
+                    ranked = [m.product_id for m in ranker.top(demand, k=10)]
+                    violations += sum(bool(why_not(by_id[p], demand)) for p in ranked)
+                else:
+                    ranked = ranker.top(demand)
+                scores.append(metrics(ranked, hs6, relevant))
+            results[name][f"{source}->{target}"] = np.array(scores)
+        print(f"{source}->{target}: {len(results['engine'][f'{source}->{target}'])} requests evaluated")
+
+    print(f"\n{'pair':<10}{'engine nDCG@10':>16}{'MRR':>7}{'R@10':>7}{'baseline nDCG@10':>19}{'MRR':>7}{'R@10':>7}")
+    for pair in [*results["engine"], "overall"]:
+        row = []
+        for name in ("engine", "baseline"):
+            scores = np.vstack(list(results[name].values())) if pair == "overall" else results[name][pair]
+            row.append(scores.mean(axis=0))
+        (e_ndcg, e_mrr, e_rec), (b_ndcg, b_mrr, b_rec) = row
+        print(f"{pair:<10}{e_ndcg:>16.3f}{e_mrr:>7.3f}{e_rec:>7.3f}{b_ndcg:>19.3f}{b_mrr:>7.3f}{b_rec:>7.3f}")
+        if pair == "overall":
+            print(f"\nengine / baseline nDCG@10: {e_ndcg / max(b_ndcg, 1e-9):.2f}x")
+    print(f"hard-constraint violations in engine results: {violations}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Speed and memory of the engine and of a plain TF-IDF baseline on a synthetic catalogue.
+
+Texts are generated from a seeded RNG out of the team's concept terms (en/id/ru) plus filler words,
+so they look like multilingual listings. Figures: index build, one batch of requests, one request's
+top 10 (p50/p95), and index memory (RSS growth while building, plus tracemalloc's peak).
+
+    .venv/bin/python benchmarks/speed.py [--products 100000] [--demands 2000] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matchmaker.matching import Demand, Product, ProductIndex, default_vocabulary  # noqa: E402
+
+FILLER = {
+    "en": "premium quality export grade new fresh size pack carton bulk wholesale natural custom".split(),
+    "id": "kualitas ekspor premium baru segar ukuran kemasan grosir alami murah asli lokal".split(),
+    "ru": "качество экспорт премиум новый свежий размер упаковка оптом натуральный партия".split(),
+}
+FALLBACK_TERMS = {"en": ["teak chair", "cotton fabric", "frozen shrimp", "beef", "milk powder"],
+                  "id": ["kursi jati", "kain katun", "udang beku", "daging sapi", "susu bubuk"],
+                  "ru": ["стул из тика", "ткань хлопковая", "креветки", "говядина", "сухое молоко"]}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * 4096 / 2 ** 20
+
+
+def term_pool() -> dict[str, list[tuple[str, str]]]:
+    vocabulary = default_vocabulary()
+    pool = {lang: [(t, c.hs[0] if c.hs else "") for c in vocabulary.concepts.values() for t in c.terms.get(lang, ())]
+            for lang in FILLER}
+    return {lang: terms or [(t, "") for t in FALLBACK_TERMS[lang]] for lang, terms in pool.items()}
+
+
+def synthetic(n: int, kind: str, rng: random.Random, pool) -> list:
+    records = []
+    for i in range(n):
+        lang = rng.choice(("en", "id", "ru"))
+        terms = [rng.choice(pool[lang]) for _ in range(rng.randint(1, 3))]
+        words = [t for t, _ in terms] + rng.sample(FILLER[lang], 3) + [str(rng.randint(1, 500))]
+        rng.shuffle(words)
+        title = " ".join(words[:6])
+        description = " ".join(words + rng.sample(FILLER[lang], 4))
+        country = rng.choice(("ID", "KZ", "MY"))
+        if kind == "product":
+            records.append(Product(f"p{i:06d}", title, description=description, country=country,
+                                   hs_code=terms[0][1] or None, moq=rng.randint(1, 500), unit="pcs",
+                                   certifications=tuple(rng.sample(("halal", "eac", "svlk", "haccp"), 2))))
+        else:
+            records.append(Demand(f"d{i:05d}", title, country=country, quantity=rng.randint(1, 5000),
+                                  unit="pcs", required_certifications=("halal",) if rng.random() < 0.1 else ()))
+    return records
+
+
+def baseline_index(products):
+    vectoriser = TfidfVectorizer(dtype=np.float32)
+    matrix = vectoriser.fit_transform([f"{p.title} {p.description}" for p in products])
+    return vectoriser, matrix.T.tocsr()
+
+
+def baseline_top(vectoriser, matrix_t, demands, k=10):
+    query = vectoriser.transform([d.title for d in demands])
+    scores = (query @ matrix_t).toarray()
+    return np.argpartition(-scores, k, axis=1)[:, :k]
+
+
+def timed(label: str, fn):
+    started = time.perf_counter()
+    result = fn()
+    print(f"  {label}: {time.perf_counter() - started:.2f}s")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--demands", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    pool = term_pool()
+    print(f"synthetic: {args.products} products x {args.demands} requests "
+          f"(terms: {', '.join(f'{l} {len(t)}' for l, t in pool.items())}); seed {args.seed}")
+    products = synthetic(args.products, "product", rng, pool)
+    demands = synthetic(args.demands, "demand", rng, pool)
+    singles = demands[:200]
+
+    print("engine")
+    before = rss_mb()
+    index = timed("index build", lambda: ProductIndex(products))
+    print(f"  index memory (RSS growth): {rss_mb() - before:.0f} MB")
+    with tqdm(total=len(demands), unit="request", file=sys.stderr) as bar:
+        batch = timed(f"batch top-10 for {len(demands)} requests",
+                      lambda: sum(len(m) for _, m in index.top_many(demands, k=10, progress=bar.update)))
+    latencies = []
+    for demand in singles:
+        started = time.perf_counter()
+        index.top(demand, k=10)
+        latencies.append((time.perf_counter() - started) * 1000)
+    print(f"  {batch} matches; one request top-10: p50 {np.percentile(latencies, 50):.1f} ms, "
+          f"p95 {np.percentile(latencies, 95):.1f} ms")
+
+    print("baseline (word TF-IDF cosine)")
+    before = rss_mb()
+    vectoriser, matrix_t = timed("index build", lambda: baseline_index(products))
+    print(f"  index memory (RSS growth): {rss_mb() - before:.0f} MB")
+    timed(f"batch top-10 for {len(demands)} requests",
+          lambda: [baseline_top(vectoriser, matrix_t, demands[i:i + 64]) for i in range(0, len(demands), 64)])
+    latencies = []
+    for demand in singles:
+        started = time.perf_counter()
+        baseline_top(vectoriser, matrix_t, [demand])
+        latencies.append((time.perf_counter() - started) * 1000)
+    print(f"  one request top-10: p50 {np.percentile(latencies, 50):.1f} ms, "
+          f"p95 {np.percentile(latencies, 95):.1f} ms")
+
+    if args.products <= 20_000:  # tracemalloc slows allocation several times: only on small runs
+        tracemalloc.start()
+        ProductIndex(products)
+        print(f"engine index, tracemalloc peak: {tracemalloc.get_traced_memory()[1] / 2 ** 20:.0f} MB")
+        tracemalloc.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

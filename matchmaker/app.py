@@ -1,0 +1,40 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from htmx_flask import Htmx
+from flask_wtf.csrf import CSRFProtect
+
+from matchmaker import db, i18n, templating
+from matchmaker.config import PROJECT_ROOT, Config
+
+csrf = CSRFProtect()
+htmx = Htmx()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+
+    from matchmaker import auth, cli, errors
+    from matchmaker.views import register_blueprints
+
+    auth.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app

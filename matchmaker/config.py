@@ -1,0 +1,37 @@
+"""Configuration from environment variables, with safe defaults for a developer's machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def normalise_database_url(url: str) -> str:
+    """Let users paste the usual ``postgres://`` or ``postgresql://`` URL; we drive PostgreSQL with psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = os.environ.get("MATCHMAKER_ENV", "development")
+    # A random key per process is safe for development; production must set one so sessions survive restarts.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    DATABASE_URL = normalise_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{PROJECT_ROOT / 'instance' / 'matchmaker.db'}")
+    )
+    # Demo data is for trying the platform; a production database never gets demo logins.
+    LOAD_DEMO_DATA = ENV_NAME != "production"
+    PAGE_SIZE = 20
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
+    WTF_CSRF_TIME_LIMIT = None  # a form left open during a long phone call must still submit
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = ENV_NAME == "production"
+    REMEMBER_COOKIE_SECURE = ENV_NAME == "production"
+    MATCHES_PER_ITEM = 10

@@ -1,0 +1,152 @@
+"""HTML forms (Flask-WTF): CSRF, rendering and re-filling what the user typed.
+
+The rules themselves live in :mod:`matchmaker.schemas`; a form hands its data to the schema and shows
+the schema's errors at the fields, so the web form and the future API refuse exactly the same input.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from pydantic import ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from matchmaker.i18n import label
+from matchmaker.schemas import errors_by_field
+from matchmaker.vocabulary import (
+    CERTIFICATIONS, DESCRIPTION_MAX, INCOTERMS, LANGUAGES, ORGANISATION_KINDS, TITLE_MAX, UNITS,
+)
+
+NUMBER_FIELDS = ("moq", "capacity_per_month", "price_usd", "quantity", "max_price_usd")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SchemaForm(FlaskForm):
+    """A form whose data is validated by a pydantic schema."""
+
+    schema = None
+    exclude: tuple[str, ...] = ("csrf_token", "submit", "publish")
+
+    def payload(self) -> dict:
+        data = {}
+        for name, field in self._fields.items():
+            if name in self.exclude:
+                continue
+            value = field.data
+            if name in NUMBER_FIELDS:
+                # People type "20 000" or "5,5"; read them as 20000 and 5.5.
+                value = (value or "").replace("\u00a0", "").replace(" ", "").replace(",", ".") or None
+            data[name] = value
+        return data
+
+    def validated(self):
+        """The schema instance, or ``None`` after putting the schema's messages on the fields."""
+        try:
+            return self.schema.model_validate(self.payload())
+        except ValidationError as error:
+            for field, messages in errors_by_field(error, gettext).items():
+                target = self._fields.get(field)
+                if target is None:
+                    self.form_errors.extend(messages)
+                else:
+                    target.errors = list(target.errors) + messages
+            return None
+
+
+def _choices(group: str, codes) -> list[tuple[str, str]]:
+    return [(code, label(group, code)) for code in codes]
+
+
+class _TradeItemForm(SchemaForm):
+    title = StringField(_l("Title"), render_kw={"maxlength": TITLE_MAX, "required": True})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 6, "maxlength": DESCRIPTION_MAX})
+    hs_code = StringField(_l("HS code"), render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    unit = SelectField(_l("Unit"))
+    incoterms = MultiCheckboxField(_l("Incoterms 2020"))
+    language = SelectField(_l("Language of the text"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit.choices = _choices("unit", UNITS)
+        self.incoterms.choices = _choices("incoterm", INCOTERMS)
+        self.language.choices = _choices("language", LANGUAGES)
+
+
+class ProductForm(_TradeItemForm):
+    certifications = MultiCheckboxField(_l("Certifications held"))
+    moq = StringField(_l("Minimum order quantity"), render_kw={"inputmode": "decimal"})
+    capacity_per_month = StringField(_l("Capacity per month"), render_kw={"inputmode": "decimal"})
+    price_usd = StringField(_l("Price per unit (USD)"), render_kw={"inputmode": "decimal"})
+
+    def __init__(self, *args, **kwargs):
+        from matchmaker.schemas import ProductIn
+
+        self.schema = ProductIn
+        super().__init__(*args, **kwargs)
+        self.certifications.choices = _choices("certification", CERTIFICATIONS)
+
+
+class RequestForm(_TradeItemForm):
+    required_certifications = MultiCheckboxField(_l("Required certifications"))
+    quantity = StringField(_l("Quantity needed"), render_kw={"inputmode": "decimal"})
+    max_price_usd = StringField(_l("Maximum price per unit (USD)"), render_kw={"inputmode": "decimal"})
+
+    def __init__(self, *args, **kwargs):
+        from matchmaker.schemas import RequestIn
+
+        self.schema = RequestIn
+        super().__init__(*args, **kwargs)
+        self.required_certifications.choices = _choices("certification", CERTIFICATIONS)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class RegisterForm(SchemaForm):
+    """An organisation and its first user, in one form."""
+
+    exclude = SchemaForm.exclude + ("email", "password", "confirm", "person_name")
+
+    name = StringField(_l("Organisation name"), render_kw={"maxlength": 200, "required": True})
+    kind = SelectField(_l("What your organisation does"))
+    country = SelectField(_l("Country"))
+    city = StringField(_l("City"), render_kw={"maxlength": 120})
+    description = TextAreaField(_l("About the organisation"), render_kw={"rows": 4})
+    website = StringField(_l("Website"), render_kw={"placeholder": "https://"})
+    languages = MultiCheckboxField(_l("Working languages"))
+    contact_person = StringField(_l("Contact person"))
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
+    contact_phone = StringField(_l("Contact phone"))
+    person_name = StringField(_l("Your name"), validators=[Length(max=200)])
+    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))])
+
+    def __init__(self, *args, **kwargs):
+        from matchmaker.schemas import OrganisationIn
+        from matchmaker.countries import country_choices
+
+        self.schema = OrganisationIn
+        super().__init__(*args, **kwargs)
+        self.kind.choices = _choices("kind", ORGANISATION_KINDS)
+        self.country.choices = country_choices()
+        self.languages.choices = _choices("language", LANGUAGES)
+
+
+class StatusForm(FlaskForm):
+    """Publish, archive or return to draft: a CSRF-protected button."""
+
+
+class UserAdminForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[("member", _l("Member")), ("curator", _l("Curator")),
+                                             ("admin", _l("Administrator"))])
+    active = BooleanField(_l("Active"))

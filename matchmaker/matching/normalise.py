@@ -1,0 +1,110 @@
+"""Text normalisation shared by every component: one place decides what a "word" is.
+
+Everything is cached per distinct token, because catalogues repeat the same few thousand words:
+stemming 100,000 product texts token by token would otherwise dominate the run time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+__all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic"]
+
+_NON_WORD = re.compile(r"[^\w]+|_")
+_CYRILLIC = re.compile(r"[а-я]")
+_STEMMERS = {lang: snowballstemmer.stemmer(name)
+             for lang, name in (("en", "english"), ("id", "indonesian"), ("ru", "russian"))}
+
+# Function words, written by us; used to guess the language of Latin text and dropped from word
+# features because they say nothing about the product.
+STOPWORDS = {
+    "en": frozenset("a an and or of for with the in on to by from other than not its their as at "
+                    "is are be whether".split()),
+    "id": frozenset("dan atau dari untuk dengan yang di ke ini itu lain lainnya selain tidak "
+                    "berupa dalam oleh pada juga".split()),
+    "ru": frozenset("и или из для с со в во на к по от не без кроме их его как что прочие прочий "
+                    "прочая прочее".split()),
+}
+
+_TRANSLIT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "",
+    "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "қ": "k", "ғ": "g", "ү": "u", "ұ": "u",
+    "ө": "o", "ә": "a", "ң": "n", "һ": "h", "і": "i",
+})
+# Spelling differences between English, Indonesian and transliterated Russian cognates
+# ("synthetic", "sintetis", "синтетический"; "polyester", "poliester", "полиэстер").
+_PHONETIC = [(re.compile(p), r) for p, r in (
+    (r"ph", "f"), (r"th", "t"), (r"kh", "h"), (r"ch", "c"), (r"y", "i"), (r"w", "v"), (r"x", "ks"),
+    (r"q", "k"), (r"c(?=[^h]|$)", "k"), (r"(.)\1", r"\1"),
+)]
+
+
+def normalise(text: str | None) -> str:
+    """Lower-case, Unicode NFKC, ё→е, punctuation to spaces, single spaces.
+
+    >>> normalise("  Ёлка-Мебель, 100% «тик»! ")
+    'елка мебель 100 тик'
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def tokens(text: str | None) -> list[str]:
+    """The words of a text after :func:`normalise`."""
+    return normalise(text).split()
+
+
+def detect_language(words: list[str], hint: str | None = None) -> str:
+    """``hint`` when given; else ``ru`` for Cyrillic, else ``id`` or ``en`` by function words."""
+    if hint:
+        return hint
+    if any(_CYRILLIC.search(w) for w in words):
+        return "ru"
+    id_votes = sum(w in STOPWORDS["id"] for w in words)
+    en_votes = sum(w in STOPWORDS["en"] for w in words)
+    return "id" if id_votes > en_votes else "en"
+
+
+@lru_cache(maxsize=500_000)
+def stem(word: str, language: str) -> str:
+    """Snowball stem of one normalised word; Cyrillic words always use the Russian stemmer.
+
+    >>> stem("тикового", "en"), stem("pakaian", "id"), stem("tables", "en")
+    ('тиков', 'pakai', 'tabl')
+    """
+    if _CYRILLIC.search(word):
+        language = "ru"
+    if word.isdigit() or language not in _STEMMERS:
+        return word
+    return _STEMMERS[language].stemWord(word)
+
+
+@lru_cache(maxsize=500_000)
+def transliterate(text: str) -> str:
+    """Cyrillic (Russian, Kazakh) to plain Latin letters, for fuzzy comparison with Latin text.
+
+    >>> transliterate("мебель")
+    'mebel'
+    """
+    return text.translate(_TRANSLIT)
+
+
+@lru_cache(maxsize=500_000)
+def phonetic(word: str) -> str:
+    """A rough spelling key so cognates across en/id/ru share character n-grams.
+
+    >>> phonetic("synthetic"), phonetic(transliterate("синтетический")), phonetic("sintetis")
+    ('sintetik', 'sintetikeski', 'sintetis')
+    """
+    word = transliterate(word)
+    for pattern, replacement in _PHONETIC:
+        word = pattern.sub(replacement, word)
+    return word

@@ -1,0 +1,75 @@
+"""What the engine reads from one record, computed once: words, spelling grams, concepts, HS, sector.
+
+Both sides (products and requests) get the same kind of profile, so every component compares like
+with like and both search directions share one code path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Union
+
+from matchmaker.vocabulary import sector_for_hs
+
+from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
+from matchmaker.matching.hs import HsGuess, infer_hs
+from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, phonetic, stem, \
+    transliterate
+from matchmaker.matching.records import Demand, Product
+
+__all__ = ["Profile", "build_profile"]
+
+Record = Union[Product, Demand]
+
+
+@dataclass(frozen=True)
+class Profile:
+    record: Record
+    language: str
+    words: tuple[str, ...]        # stems, for word TF-IDF
+    grams: tuple[str, ...]        # character n-grams of a Latin spelling key, for cognates
+    hits: tuple[ConceptHit, ...]
+    concepts: frozenset[str]
+    hs: HsGuess
+    sector: str
+    title_key: str                # normalised, transliterated title, for fuzzy comparison
+
+
+@lru_cache(maxsize=500_000)
+def _grams(word: str) -> tuple[str, ...]:
+    key = f" {phonetic(word)} "
+    return tuple(key[i:i + n] for n in (3, 4) for i in range(len(key) - n + 1))
+
+
+def _sector(hs: HsGuess, hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabulary) -> str:
+    if hs.code:
+        return sector_for_hs(hs.code)
+    sectors = Counter(vocabulary.concepts[h.concept].sector for h in hits)
+    return min(sectors, key=lambda s: (-sectors[s], s)) if sectors else "other"
+
+
+def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
+    """Read a product or a request once for every component."""
+    text = normalise(f"{record.title} {record.description or ''}")
+    all_words = text.split()
+    language = detect_language(all_words, record.language)
+    stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
+    content = [w for w in all_words if w not in stop]
+    hits = tuple(vocabulary.tag(text))
+    if record.hs_code:
+        hs = HsGuess(record.hs_code, 1.0, "given")
+    else:
+        hs = infer_hs(hits, vocabulary)
+    return Profile(
+        record=record,
+        language=language,
+        words=tuple(stem(w, language) for w in content),
+        grams=tuple(g for w in content if not w.isdigit() for g in _grams(w)),
+        hits=hits,
+        concepts=frozenset(h.concept for h in hits),
+        hs=hs,
+        sector=_sector(hs, hits, vocabulary),
+        title_key=transliterate(normalise(record.title)),
+    )

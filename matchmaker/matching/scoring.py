@@ -1,0 +1,83 @@
+"""The components of a score and their weights; the text component lives in ``text.py``.
+
+A score is ``sum(weight * value)`` over the components below, each value in [0, 1] and the weights
+adding up to 1, so a score is in [0, 1] and its explanation is a plain sum a person can check.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+from rapidfuzz import fuzz
+
+from matchmaker.matching.fit import structured_fit
+from matchmaker.matching.hs import hs_similarity
+from matchmaker.matching.profile import Profile
+
+__all__ = ["DEFAULT_WEIGHTS", "LABELS", "resolve_weights", "concept_similarity", "fuzzy_similarity",
+           "other_components"]
+
+DEFAULT_WEIGHTS: dict[str, float] = {"text": 0.30, "concepts": 0.25, "hs": 0.20, "fuzzy": 0.10,
+                                     "fit": 0.15}
+LABELS = {
+    "text": "Same words",
+    "concepts": "Same products (across languages)",
+    "hs": "HS code fit",
+    "fuzzy": "Similar titles (typos, transliteration)",
+    "fit": "Quantity, price, Incoterms, corridor",
+}
+FUZZY_FLOOR = 50  # rapidfuzz gives unrelated titles about 30–50; only the part above counts
+
+
+def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Defaults overridden by ``weights``, rescaled to add up to 1.
+
+    >>> resolve_weights({"fit": 0.0, "fuzzy": 0.0})["text"]
+    0.4
+    """
+    merged = dict(DEFAULT_WEIGHTS)
+    for name, weight in (weights or {}).items():
+        if name not in DEFAULT_WEIGHTS:
+            raise ValueError(f"unknown component {name!r}; components: {', '.join(DEFAULT_WEIGHTS)}")
+        if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight >= 0):
+            raise ValueError(f"weight of {name!r} must be a number >= 0, got {weight!r}")
+        merged[name] = float(weight)
+    total = sum(merged.values())
+    if total <= 0:
+        raise ValueError("at least one weight must be above 0")
+    return {name: round(weight / total, 6) for name, weight in merged.items()}
+
+
+def concept_similarity(product: Profile, demand: Profile) -> tuple[float, str]:
+    """Cosine of the two concept sets: shared / sqrt(|product| * |request|)."""
+    if not product.concepts or not demand.concepts:
+        side = "product" if not product.concepts else "request"
+        return 0.0, f"no known product concept found in the {side}"
+    shared = product.concepts & demand.concepts
+    value = len(shared) / math.sqrt(len(product.concepts) * len(demand.concepts))
+    words = {h.concept: h for h in demand.hits}
+    parts = [f"{c} ('{words[c].words}')" for c in sorted(shared)]
+    detail = f"shared: {', '.join(parts) or 'none'}"
+    missing = sorted(demand.concepts - shared)
+    if missing:
+        detail += f"; asked for but not offered: {', '.join(missing)}"
+    return value, detail
+
+
+def fuzzy_similarity(product: Profile, demand: Profile) -> tuple[float, str]:
+    """rapidfuzz token-set ratio of the transliterated titles, above a noise floor."""
+    ratio = fuzz.token_set_ratio(product.title_key, demand.title_key)
+    value = max(0.0, (ratio - FUZZY_FLOOR) / (100 - FUZZY_FLOOR))
+    return value, f"titles '{product.title_key}' and '{demand.title_key}' are {ratio:.0f}% alike"
+
+
+def other_components(product: Profile, demand: Profile) -> dict[str, tuple[float, str]]:
+    """Every component except ``text`` (which needs the index's fitted TF-IDF)."""
+    sector = product.sector if product.hs.code else demand.sector
+    return {
+        "concepts": concept_similarity(product, demand),
+        "hs": hs_similarity(product.hs, demand.hs),
+        "fuzzy": fuzzy_similarity(product, demand),
+        "fit": structured_fit(product.record, demand.record, sector),
+    }

@@ -1,0 +1,174 @@
+"""Database tables (SQLModel ``table=True``). Input validation lives in :mod:`matchmaker.schemas`.
+
+Lists (languages, certifications, Incoterms) are JSON columns: they are always read and written whole,
+and JSON works the same on SQLite and PostgreSQL.
+"""
+
+
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from matchmaker.vocabulary import sector_for_hs
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _timestamp(**kwargs) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Organisation(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=200)
+    country: str = Field(max_length=2, index=True)
+    city: str = Field(default="", max_length=120)
+    kind: str = Field(max_length=20, index=True)
+    description: str = Field(default="", sa_type=Text)
+    website: str = Field(default="", max_length=300)
+    languages: list[str] = _json_list()
+    verified: bool = False
+    # use_alter breaks the organisation ⇄ user foreign-key cycle when tables are created.
+    verified_by_id: Optional[int] = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user.id", use_alter=True, name="fk_organisation_verified_by")),
+    )
+    verified_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    # Private: shown only to members, curators and organisations introduced to this one.
+    contact_person: str = Field(default="", max_length=200)
+    contact_email: str = Field(default="", max_length=254)
+    contact_phone: str = Field(default="", max_length=50)
+    created_at: datetime = _timestamp()
+
+    products: list["ProductProfile"] = Relationship(back_populates="organisation")
+    requests: list["BuyingRequest"] = Relationship(back_populates="organisation")
+
+
+class User(UserMixin, SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(default="member", max_length=20)  # member, curator or admin
+    organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    locale: str = Field(default="en", max_length=5)
+    active: bool = True
+    created_at: datetime = _timestamp()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses logins of deactivated users
+        return self.active
+
+    @property
+    def is_curator(self) -> bool:
+        return self.role in ("curator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class ProductProfile(SQLModel, table=True):
+    """The supply side: what an exporter or producer offers."""
+
+    __tablename__ = "product_profile"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    hs_code: str = Field(default="", max_length=12)
+    sector: str = Field(default="other", max_length=20, index=True)
+    certifications: list[str] = _json_list()
+    moq: Optional[float] = None
+    unit: str = Field(default="kg", max_length=20)
+    capacity_per_month: Optional[float] = None
+    price_usd: Optional[float] = None
+    incoterms: list[str] = _json_list()
+    language: str = Field(default="en", max_length=5)
+    status: str = Field(default="draft", max_length=20, index=True)  # draft, published, archived
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    organisation: Organisation = Relationship(back_populates="products")
+
+    @property
+    def country(self) -> str:
+        return self.organisation.country
+
+
+class BuyingRequest(SQLModel, table=True):
+    """The demand side: what a buyer or importer is looking for."""
+
+    __tablename__ = "buying_request"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    hs_code: str = Field(default="", max_length=12)
+    sector: str = Field(default="other", max_length=20, index=True)
+    required_certifications: list[str] = _json_list()
+    quantity: Optional[float] = None
+    unit: str = Field(default="kg", max_length=20)
+    max_price_usd: Optional[float] = None
+    incoterms: list[str] = _json_list()
+    language: str = Field(default="en", max_length=5)
+    status: str = Field(default="draft", max_length=20, index=True)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    organisation: Organisation = Relationship(back_populates="requests")
+
+    @property
+    def country(self) -> str:
+        return self.organisation.country
+
+
+class Match(SQLModel, table=True):
+    """A proposed pairing of a product and a request; curators move it through its statuses."""
+
+    __table_args__ = (UniqueConstraint("product_id", "request_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product_profile.id", index=True)
+    request_id: int = Field(foreign_key="buying_request.id", index=True)
+    score: float = 0.0
+    explanation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # proposed → reviewed → introduced → meeting → deal, or declined at any step
+    status: str = Field(default="proposed", max_length=20, index=True)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    product: ProductProfile = Relationship()
+    request: BuyingRequest = Relationship()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what and when, with the record before and after."""
+
+    __tablename__ = "audit_event"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    actor_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=40)
+    entity_type: str = Field(max_length=40, index=True)
+    entity_id: Optional[int] = Field(default=None, index=True)
+    before: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    after: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = _timestamp()
+
+
+def derive_sector(item: "ProductProfile | BuyingRequest") -> None:
+    item.sector = sector_for_hs(item.hs_code)

@@ -1,0 +1,71 @@
+"""Who may see and change what. Views ask these questions; they never decide on their own."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, User
+from matchmaker.vocabulary import DEMAND_KINDS, SUPPLY_KINDS
+
+# A match at or past this stage means a curator has introduced the two companies to each other.
+INTRODUCED_STATUSES = ("introduced", "meeting", "deal")
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_member_of(user, organisation_id: int | None) -> bool:
+    return _signed_in(user) and organisation_id is not None and user.organisation_id == organisation_id
+
+
+def can_edit_item(user, item: ProductProfile | BuyingRequest) -> bool:
+    """Only members of the owning organisation change its profiles and requests."""
+    return is_member_of(user, item.organisation_id)
+
+
+def can_view_item(user, item: ProductProfile | BuyingRequest) -> bool:
+    if item.status == "published":
+        return True
+    return can_edit_item(user, item) or (_signed_in(user) and user.is_curator)
+
+
+def can_post_products(user) -> bool:
+    return _signed_in(user) and user.organisation_id is not None and _org_kind(user) in SUPPLY_KINDS
+
+
+def can_post_requests(user) -> bool:
+    return _signed_in(user) and user.organisation_id is not None and _org_kind(user) in DEMAND_KINDS
+
+
+def _org_kind(user: User) -> str | None:
+    from matchmaker.db import get_session
+
+    org = get_session().get(Organisation, user.organisation_id)
+    return org.kind if org else None
+
+
+def can_see_contacts(session: Session, user, organisation: Organisation) -> bool:
+    """Contact details are private until a curator introduces the parties."""
+    if not _signed_in(user):
+        return False
+    if user.is_curator or user.organisation_id == organisation.id:
+        return True
+    if user.organisation_id is None:
+        return False
+    mine, theirs = user.organisation_id, organisation.id
+    introduced = (
+        select(Match.id)
+        .join(ProductProfile, Match.product_id == ProductProfile.id)
+        .join(BuyingRequest, Match.request_id == BuyingRequest.id)
+        .where(Match.status.in_(INTRODUCED_STATUSES))
+        .where(
+            ((ProductProfile.organisation_id == mine) & (BuyingRequest.organisation_id == theirs))
+            | ((ProductProfile.organisation_id == theirs) & (BuyingRequest.organisation_id == mine))
+        )
+    )
+    return session.exec(introduced.limit(1)).first() is not None
+
+
+def can_manage_users(user) -> bool:
+    return _signed_in(user) and user.is_admin

@@ -1,0 +1,37 @@
+"""The audit trail: every state change records who did it and the record before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlmodel import Session, SQLModel
+
+from matchmaker.models import AuditEvent, User
+
+
+def snapshot(record: Optional[SQLModel], *, exclude: frozenset[str] = frozenset({"password_hash"})) -> Optional[dict]:
+    if record is None:
+        return None
+    data = {}
+    for key, value in record.model_dump().items():
+        if key in exclude:
+            continue
+        data[key] = value.isoformat() if isinstance(value, (date, datetime)) else value
+    return data
+
+
+def record(session: Session, *, actor: Optional[User], action: str, entity: SQLModel,
+           before: Optional[dict[str, Any]] = None) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits both together)."""
+    session.flush()  # so a new entity has its id
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        entity_type=entity.__tablename__,
+        entity_id=getattr(entity, "id", None),
+        before=before,
+        after=snapshot(entity),
+    )
+    session.add(event)
+    return event

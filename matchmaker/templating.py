@@ -1,0 +1,40 @@
+"""Small helpers the templates use to show vocabulary codes and numbers readably."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_decimal, gettext
+
+from matchmaker import hs
+from matchmaker.countries import country_name
+from matchmaker.i18n import label
+from matchmaker.vocabulary import CERTIFICATIONS, is_focus_corridor
+
+
+def fmt_qty(value, unit: str) -> str:
+    if value is None:
+        return gettext("not given")
+    return f"{format_decimal(value, format='#,##0.##')} {label('unit', unit)}"
+
+
+def cert_meaning(code: str) -> str:
+    cert = CERTIFICATIONS.get(code)
+    return gettext(cert.meaning) if cert else ""
+
+
+def in_focus(item, kind: str) -> bool:
+    """Products are in focus when exported from the corridor's origin; requests when the buyer is at its end."""
+    country = item.organisation.country
+    from matchmaker.vocabulary import FOCUS_CORRIDORS
+
+    corridor = FOCUS_CORRIDORS.get(item.sector)
+    if corridor is None:
+        return False
+    return is_focus_corridor(item.sector, country, corridor[1]) if kind == "product" else corridor[1] == country
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        fmt_qty=fmt_qty, cert_meaning=cert_meaning, in_focus=in_focus, hs_describe=hs.describe,
+        country_name=country_name,
+    )

@@ -1,0 +1,113 @@
+"""Product profiles (/products) and buying requests (/requests): public listings and the owners' forms.
+
+Both sides share one life cycle and one set of pages, so one factory builds both blueprints.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from matchmaker import permissions
+from matchmaker.db import get_session
+from matchmaker.forms import ProductForm, RequestForm, StatusForm
+from matchmaker.services import catalog, matches
+from matchmaker.vocabulary import SECTORS
+
+
+def _page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
+    name = f"{kind.name}s"
+    bp = Blueprint(name, __name__, url_prefix=f"/{name}")
+
+    def load(item_id: int):
+        item = catalog.get(get_session(), kind, item_id)
+        # A draft is invisible to strangers: 404, not 403, so ids can't be probed.
+        if item is None or not permissions.can_view_item(current_user, item):
+            abort(404)
+        return item
+
+    def load_for_edit(item_id: int):
+        item = load(item_id)
+        if not permissions.can_edit_item(current_user, item):
+            abort(403)
+        return item
+
+    @bp.get("/")
+    def index():
+        sector = request.args.get("sector", "")
+        sector = sector if sector in SECTORS else ""
+        country = request.args.get("country", "").strip().upper()[:2]
+        query = request.args.get("q", "").strip()[:100]
+        page = catalog.list_published(get_session(), kind, sector=sector, country=country, query=query,
+                                      page=_page_number())
+        template = f"catalog/_list.html" if request.htmx and not request.htmx.boosted else "catalog/index.html"
+        return render_template(template, kind=kind.name, page=page, sector=sector, country=country, query=query)
+
+    @bp.get("/<int:item_id>")
+    def detail(item_id: int):
+        item = load(item_id)
+        top = matches.for_item(get_session(), kind.name, item, viewer=current_user)
+        return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
+                               can_edit=permissions.can_edit_item(current_user, item), status_form=StatusForm())
+
+    @bp.route("/new", methods=["GET", "POST"])
+    @login_required
+    def new():
+        if not can_post(current_user):
+            abort(403)
+        form = form_class()
+        if request.method == "GET":
+            form.language.data = current_user.locale if current_user.locale in ("en", "id", "ru") else "en"
+        if form.validate_on_submit() and (data := form.validated()) is not None:
+            publish = "publish" in request.form
+            item = catalog.create(get_session(), kind, actor=current_user, data=data, publish=publish)
+            matches.refresh(get_session(), kind.name, item)
+            flash(_("Published.") if publish else _("Saved as a draft."), "success")
+            return redirect(url_for(f"{name}.detail", item_id=item.id))
+        return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status(form)
+
+    @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+    @login_required
+    def edit(item_id: int):
+        item = load_for_edit(item_id)
+        form = form_class(obj=item) if request.method == "GET" else form_class()
+        if request.method == "GET":
+            for field in ("moq", "capacity_per_month", "price_usd", "quantity", "max_price_usd"):
+                if field in form and getattr(item, field) is not None:
+                    form[field].data = f"{getattr(item, field):g}"
+        if form.validate_on_submit() and (data := form.validated()) is not None:
+            publish = True if "publish" in request.form else None
+            catalog.update(get_session(), kind, actor=current_user, item=item, data=data, publish=publish)
+            matches.refresh(get_session(), kind.name, item)
+            flash(_("Changes saved."), "success")
+            return redirect(url_for(f"{name}.detail", item_id=item.id))
+        return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status(form)
+
+    @bp.post("/<int:item_id>/status")
+    @login_required
+    def change_status(item_id: int):
+        item = load_for_edit(item_id)
+        status = request.form.get("status", "")
+        if not StatusForm().validate_on_submit() or status not in catalog.STATUSES:
+            abort(400)
+        catalog.set_status(get_session(), actor=current_user, item=item, status=status)
+        matches.refresh(get_session(), kind.name, item)
+        flash({"published": _("Published."), "archived": _("Archived."), "draft": _("Back to draft.")}[status],
+              "success")
+        return redirect(url_for(f"{name}.detail", item_id=item.id))
+
+    return bp
+
+
+def _form_status(form) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+products_bp = make_blueprint(catalog.PRODUCTS, ProductForm, permissions.can_post_products)
+requests_bp = make_blueprint(catalog.REQUESTS, RequestForm, permissions.can_post_requests)

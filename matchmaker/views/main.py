@@ -1,0 +1,50 @@
+"""Home page, interface language and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from matchmaker.db import get_session
+from matchmaker.services import accounts, catalog
+from matchmaker.vocabulary import FOCUS_CORRIDORS, INTERFACE_LOCALES, SECTORS
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    figures = catalog.corridor_figures(get_session())
+    by_sector = {code: {"products": 0, "requests": 0, "focus": 0} for code in SECTORS}
+    for row in figures:
+        cell = by_sector.setdefault(row["sector"], {"products": 0, "requests": 0, "focus": 0})
+        cell[row["side"]] += row["count"]
+        corridor = FOCUS_CORRIDORS.get(row["sector"])
+        exporter_side = "products" if row["side"] == "products" else "requests"
+        if corridor and row["country"] == (corridor[0] if exporter_side == "products" else corridor[1]):
+            cell["focus"] += row["count"]
+    return render_template("main/home.html", by_sector=by_sector, corridors=FOCUS_CORRIDORS)
+
+
+@bp.post("/language")
+def set_language():
+    locale = request.form.get("locale", "")
+    if locale in INTERFACE_LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            accounts.set_locale(get_session(), user=current_user, locale=locale)
+    target = request.form.get("next", "")
+    # Only local paths: an open redirect would let a phishing link borrow our domain.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        get_session().exec(text("SELECT 1")).one()
+    except Exception:  # any failure to reach the database is "down" for a load balancer
+        return {"status": "degraded", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}

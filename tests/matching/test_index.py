@@ -1,0 +1,122 @@
+"""Ranking in both directions: hard constraints, explanations that add up, determinism."""
+
+import json
+import random
+
+import pytest
+
+from matchmaker.matching import Demand, DemandIndex, Explanation, Product, ProductIndex, why_not
+
+
+@pytest.fixture
+def index(catalogue, tiny_vocabulary):
+    return ProductIndex(catalogue, vocabulary=tiny_vocabulary)
+
+
+def test_best_product_for_a_cross_lingual_request(index, hotel_request):
+    matches = index.top(hotel_request, k=3)
+    assert matches[0].product_id == "teak"
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_missing_certification_excludes_and_why_not_says_so(index, catalogue):
+    demand = Demand("d", "frozen shrimp", country="KZ", required_certifications=("msc",))
+    assert "shrimp" not in [m.product_id for m in index.top(demand, k=10)]
+    assert why_not(catalogue[2], demand) == [
+        "the request requires the MSC certification, which the product does not have"]
+
+
+def test_buyers_own_country_is_excluded(index, catalogue):
+    demand = Demand("d", "frozen boneless beef", country="KZ")
+    assert "beef" not in [m.product_id for m in index.top(demand, k=10)]
+    assert why_not(catalogue[3], demand) == ["the product comes from the buyer's own country (KZ)"]
+
+
+def test_unknown_country_is_not_excluded(index):
+    assert "beef" in [m.product_id for m in index.top(Demand("d", "beef"), k=10)]
+
+
+def test_no_eligible_product_gives_no_match(index):
+    assert index.top(Demand("d", "anything", required_certifications=("organic",)), k=5) == []
+
+
+def test_index_agrees_with_why_not_on_random_constraints(catalogue, tiny_vocabulary):
+    rng = random.Random(7)
+    codes = ["halal", "vet", "svlk", "fsc", "eac", "haccp", "asc", "msc"]
+    index = ProductIndex(catalogue, vocabulary=tiny_vocabulary)
+    for i in range(60):
+        demand = Demand(f"d{i}", rng.choice(["teak", "cotton", "shrimp", "beef"]),
+                        country=rng.choice([None, "ID", "KZ"]),
+                        required_certifications=tuple(sorted(set(rng.sample(codes, rng.randint(0, 2))))))
+        shown = {m.product_id for m in index.top(demand, k=10)}
+        assert shown == {p.id for p in catalogue if not why_not(p, demand)}
+
+
+def test_contributions_add_up_to_the_score_shown(index, hotel_request):
+    for match in index.top(hotel_request, k=4):
+        e = match.explanation
+        assert match.score == e.score
+        assert round(sum(c.contribution for c in e.components), 3) == e.score
+        assert sum(c.weight for c in e.components) == pytest.approx(1.0)
+        assert {c.name for c in e.components} == {"text", "concepts", "hs", "fuzzy", "fit"}
+        assert all(0 <= c.value <= 1 for c in e.components)
+
+
+def test_rounding_never_breaks_the_sum():
+    rng = random.Random(3)
+    for _ in range(500):
+        parts = [(f"c{i}", "", rng.random(), w, "") for i, w in enumerate([0.3, 0.25, 0.2, 0.1, 0.15])]
+        e = Explanation.from_parts(parts)
+        assert round(sum(c.contribution for c in e.components), 3) == e.score
+
+
+def test_explanation_round_trips_through_json(index, hotel_request):
+    e = index.top(hotel_request, k=1)[0].explanation
+    assert Explanation.from_dict(json.loads(json.dumps(e.to_dict()))) == e
+
+
+def test_index_explain_matches_the_ranked_explanation(index, catalogue, hotel_request):
+    match = index.top(hotel_request, k=1)[0]
+    assert index.explain(catalogue[0], hotel_request) == match.explanation
+
+
+def test_ties_are_broken_by_id(tiny_vocabulary):
+    twins = [Product(i, "Kain katun", country="ID") for i in ("b", "c", "a")]
+    matches = ProductIndex(twins, vocabulary=tiny_vocabulary).top(Demand("d", "kain katun"), k=3)
+    assert [m.product_id for m in matches] == ["a", "b", "c"]
+
+
+def test_results_do_not_depend_on_catalogue_order(catalogue, hotel_request, tiny_vocabulary):
+    first = ProductIndex(catalogue, vocabulary=tiny_vocabulary).top(hotel_request, k=4)
+    again = ProductIndex(catalogue[::-1], vocabulary=tiny_vocabulary).top(hotel_request, k=4)
+    assert first == again
+
+
+def test_top_many_equals_top_one_by_one(index, hotel_request):
+    demands = [hotel_request, Demand("s", "udang"), Demand("c", "cotton fabric")] * 30
+    demands = [Demand(f"{d.id}{i}", d.title) for i, d in enumerate(demands)]
+    done = []
+    batch = list(index.top_many(demands, k=2, progress=done.append))
+    assert [d for d, _ in batch] == demands
+    assert all(matches == index.top(d, k=2) for d, matches in batch)
+    assert sum(done) == len(demands)
+
+
+def test_demand_index_finds_open_requests_for_a_product(tiny_vocabulary, catalogue):
+    demands = [Demand("cloth", "ткань хлопковая", country="KZ"),
+               Demand("prawns", "frozen prawns", country="KZ", required_certifications=("asc",)),
+               Demand("msc-only", "frozen shrimp", country="KZ", required_certifications=("msc",))]
+    index = DemandIndex(demands, vocabulary=tiny_vocabulary)
+    matches = index.top(catalogue[2], k=3)
+    assert [m.demand_id for m in matches][0] == "prawns"
+    assert "msc-only" not in [m.demand_id for m in matches]
+    assert all(m.product_id == "shrimp" for m in matches)
+
+
+def test_duplicate_ids_are_refused(tiny_vocabulary):
+    with pytest.raises(ValueError):
+        ProductIndex([Product("p", "a"), Product("p", "b")], vocabulary=tiny_vocabulary)
+
+
+def test_empty_index_returns_nothing(tiny_vocabulary):
+    assert ProductIndex([], vocabulary=tiny_vocabulary).top(Demand("d", "teak"), k=3) == []

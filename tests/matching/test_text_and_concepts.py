@@ -1,0 +1,73 @@
+"""Normalisation, concept tagging across languages and inflections, HS inference."""
+
+import pytest
+
+from matchmaker.matching.hs import HsGuess, hs_similarity, infer_hs
+from matchmaker.matching.normalise import normalise, phonetic, transliterate
+
+
+def test_normalise_folds_case_width_punctuation_and_yo():
+    assert normalise("ＦＲＯＺＥＮ Ёж-рыба, «сорт» №1!") == "frozen еж рыба сорт no1"
+
+
+def test_transliteration_lets_latin_and_cyrillic_meet():
+    assert transliterate("мебель") == "mebel"
+    assert phonetic("polyester") == phonetic(transliterate("полиэстер"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("мебель из тикового дерева для гостиниц", {"furniture", "teak"}),   # case endings, adjective
+    ("ткань хлопковая", {"fabric", "cotton"}),                           # adjective from a noun
+    ("ткани из хлопка", {"fabric", "cotton"}),                           # fleeting vowel
+    ("Kursi jatti", {"chair", "teak"}),                                  # typo
+    ("perabotan kayu jati", {"furniture", "teak"}),                      # Indonesian affixes
+    ("Frozen prawns", {"frozen", "shrimp"}),                             # plural
+    ("сухое молоко 26%", {"milk powder"}),                               # multi-word term
+    ("daging sapi beku", {"beef", "frozen"}),
+])
+def test_concepts_found_across_languages_and_forms(tiny_vocabulary, text, expected):
+    assert {hit.concept for hit in tiny_vocabulary.tag(text)} == expected
+
+
+def test_unrelated_words_find_no_concept(tiny_vocabulary):
+    assert tiny_vocabulary.tag("laptop gaming murah") == []
+
+
+def test_typo_hit_says_how_it_matched(tiny_vocabulary):
+    hit = next(h for h in tiny_vocabulary.tag("kursi jatti") if h.concept == "teak")
+    assert hit.words == "jatti" and hit.how == "typo of jati"
+
+
+def test_hs_inferred_from_agreeing_concepts(tiny_vocabulary):
+    guess = infer_hs(tiny_vocabulary.tag("meja jati"), tiny_vocabulary)
+    assert guess.code == "9403" and guess.source == "inferred"
+    assert 0 < guess.confidence < 1
+    assert guess.describe().startswith("inferred 9403 from 'meja jati' (confidence")
+
+
+def test_no_concept_means_no_hs_guess(tiny_vocabulary):
+    assert infer_hs(tiny_vocabulary.tag("laptop"), tiny_vocabulary).code is None
+
+
+@pytest.mark.parametrize("product, demand, value", [
+    ("030617", "030617", 1.0),
+    ("030617", "0306", 1.0),      # the request names only the heading: fully met
+    ("030617", "030616", 0.75),   # same heading, other subheading
+    ("030617", "0304", 0.35),     # same chapter
+    ("030617", "03", 0.5),        # bare chapter
+    ("030617", "9403", 0.0),
+])
+def test_hs_levels(product, demand, value):
+    score, detail = hs_similarity(HsGuess(product, 1.0, "given"), HsGuess(demand, 1.0, "given"))
+    assert score == value
+    assert product in detail and demand in detail
+
+
+def test_hs_inferred_confidence_scales_the_value():
+    score, _ = hs_similarity(HsGuess("940360", 1.0, "given"), HsGuess("9403", 0.6, "inferred", "meja"))
+    assert score == pytest.approx(0.6)
+
+
+def test_unknown_hs_scores_zero_and_says_so():
+    score, detail = hs_similarity(HsGuess(None), HsGuess("9403", 1.0, "given"))
+    assert score == 0 and "no HS code" in detail

@@ -1,0 +1,111 @@
+"""Matches in the platform: recomputed when an item is saved, shown with a readable "why"."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from matchmaker.models import Match
+
+
+def _matches(db, **where):
+    db.expire_all()
+    statement = select(Match)
+    for key, value in where.items():
+        statement = statement.where(getattr(Match, key) == value)
+    return list(db.exec(statement).all())
+
+
+def _setup_catalogue(make):
+    exporter = make.organisation(kind="exporter", country="ID", name="PT Jepara Jati")
+    teak = make.product(exporter, title="Kursi dan meja makan jati solid", hs_code="940360",
+                        description="Set meja makan kayu jati untuk hotel dan restoran", language="id")
+    cloth = make.product(exporter, title="Kain katun tenun", hs_code="520812", unit="m",
+                         description="Kain katun untuk seragam", language="id", certifications=[])
+    buyer_org = make.organisation(kind="buyer", country="KZ", name="ТОО Астана Отель Снаб")
+    buyer = make.user(buyer_org)
+    return exporter, teak, cloth, buyer_org, buyer
+
+
+def test_posting_a_request_stores_ranked_matches_with_explanations(client, auth, make, db):
+    _, teak, cloth, _, buyer = _setup_catalogue(make)
+    auth.login(buyer.email)
+    response = client.post("/requests/new", data={
+        "title": "Мебель из тикового дерева для гостиниц", "description": "120 номеров, поставка DAP Алматы",
+        "hs_code": "", "unit": "sets", "quantity": "120", "language": "ru", "publish": "1"})
+    assert response.status_code == 302
+    request_id = int(re.search(r"/requests/(\d+)", response.headers["Location"]).group(1))
+
+    stored = sorted(_matches(db, request_id=request_id), key=lambda m: -m.score)
+    assert stored and stored[0].product_id == teak.id
+    explanation = stored[0].explanation
+    assert abs(sum(c["contribution"] for c in explanation["components"]) - explanation["score"]) < 1e-9
+
+    page = client.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert page.index("Kursi dan meja makan jati solid") < page.index("Why this match?")
+
+
+def test_why_this_match_page_shows_every_component(client, auth, make, db):
+    _, teak, _, buyer_org, _ = _setup_catalogue(make)
+    request = make.request(buyer_org, title="Teak dining furniture for hotels", language="en")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, request_id=request.id, product_id=teak.id)[0]
+    page = client.get(f"/matches/{match.id}").get_data(as_text=True)
+    for component in match.explanation["components"]:
+        assert f'{component["contribution"]:.3f}' in page
+    assert f'{match.explanation["score"]:.3f}' in page
+    assert "<svg" in page
+
+
+def test_unpublishing_a_product_removes_its_proposed_matches(client, auth, make, db):
+    exporter, teak, _, buyer_org, _ = _setup_catalogue(make)
+    make.request(buyer_org, title="Teak dining furniture for hotels")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    assert _matches(db, product_id=teak.id)
+    owner = make.user(exporter)
+    auth.login(owner.email)
+    client.post(f"/products/{teak.id}/status", data={"status": "archived"})
+    assert _matches(db, product_id=teak.id) == []
+
+
+def test_curated_match_survives_a_recompute(client, auth, make, db):
+    exporter, teak, _, buyer_org, _ = _setup_catalogue(make)
+    make.request(buyer_org, title="Teak dining furniture for hotels")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, product_id=teak.id)[0]
+    match.status = "introduced"
+    db.add(match)
+    db.commit()
+    owner = make.user(exporter)
+    auth.login(owner.email)
+    client.post(f"/products/{teak.id}/status", data={"status": "archived"})
+    assert [m.status for m in _matches(db, product_id=teak.id)] == ["introduced"]
+
+
+def test_a_product_lacking_a_required_certification_is_never_matched(client, auth, make, db):
+    _, teak, _, _, _ = _setup_catalogue(make)
+    importer_org = make.organisation(kind="importer", country="ID")
+    producer_org = make.organisation(kind="producer", country="KZ")
+    beef = make.product(producer_org, title="Frozen boneless beef", hs_code="020230", certifications=["vet"],
+                        unit="t", moq=20, capacity_per_month=200, price_usd=6500)
+    halal_beef = make.product(producer_org, title="Halal frozen boneless beef", hs_code="020230",
+                              certifications=["halal", "vet"], unit="t", moq=20, capacity_per_month=200,
+                              price_usd=6800)
+    importer = make.user(importer_org)
+    auth.login(importer.email)
+    client.post("/requests/new", data={"title": "Daging sapi beku halal tanpa tulang", "hs_code": "",
+                                       "required_certifications": "halal", "unit": "t", "quantity": "20",
+                                       "language": "id", "publish": "1"})
+    product_ids = {m.product_id for m in _matches(db)}
+    assert halal_beef.id in product_ids
+    assert beef.id not in product_ids
+
+
+def test_rematch_command_reports_what_it_stored(runner, make):
+    _setup_catalogue(make)
+    org = make.organisation(kind="buyer", country="KZ")
+    make.request(org, title="Teak dining furniture for hotels")
+    result = runner.invoke(args=["rematch"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ matches stored for 2 products and 1 requests", result.output)
