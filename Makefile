@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations benchmarks clean
+.PHONY: run test install translations messages benchmarks clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,8 @@ benchmarks: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Refresh the translation catalogues after changing interface strings, then translate the new entries.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F matchmaker/translations/babel.cfg -k _l -k N_ -o matchmaker/translations/messages.pot .
+	$(BIN)/pybabel update -i matchmaker/translations/messages.pot -d matchmaker/translations
