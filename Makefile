@@ -17,7 +17,7 @@ install: $(STAMP) translations
 
 translations: $(STAMP)
 	@if ls matchmaker/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d matchmaker/translations; fi
+		$(BIN)/pybabel compile -d matchmaker/translations; fi
 
 run: install
 	$(BIN)/matchmaker init
