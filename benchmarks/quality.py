@@ -5,12 +5,17 @@ chapters plus distractor chapters. Requests: Russian TN VED lines, English and I
 without HS codes, each worded by a different source than the catalogue it searches. Relevance: same
 HS6 = 2, same heading = 1. Random countries and certifications check the hard constraints.
 
+Requests are split by a hash of their HS6 code into ``dev`` (about half, for tuning) and ``test``
+(held out: report it, never tune on it). The default run prints all requests, then dev, then test.
+
     .venv/bin/python benchmarks/quality.py [--data ../shared/data] [--requests 300] [--seed 7]
+                                           [--split all|dev|test] [--weights text=0.3,hs=0.2]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import random
 import sys
@@ -31,6 +36,11 @@ SECTOR = ("02", "03", "04", "1601", "1602", "1603", "1604", "1605") + tuple(str(
 DISTRACTORS = ("07", "15", "19", "23", "39", "42", "44", "64", "65", "70")
 CERTS = ("halal", "vet", "eac", "svlk", "fsc", "haccp", "asc", "msc")
 PAIRS = (("ru", "en"), ("ru", "id"), ("en", "en"), ("en", "id"), ("id", "en"))
+
+
+def split_of(hs6: str) -> str:
+    """``dev`` or ``test``, fixed by the HS6 code alone so no run, seed or sample moves a code."""
+    return "dev" if hashlib.sha256(f"split:{hs6}".encode()).digest()[0] % 2 == 0 else "test"
 
 
 def in_scope(hs6: str, prefixes) -> bool:
@@ -63,14 +73,18 @@ def build_catalogue(rows: dict[str, str], language: str, rng: random.Random) -> 
     return products
 
 
-def build_requests(rows: dict[str, str], language: str, n: int, rng: random.Random) -> list[Demand]:
+def build_requests(rows: dict[str, str], language: str, n: int, rng: random.Random,
+                   split: str = "all") -> list[Demand]:
     codes = sorted(c for c in rows if in_scope(c, SECTOR))
     demands = []
     for hs6 in rng.sample(codes, min(n, len(codes))):
         required = tuple(rng.sample(CERTS, 1)) if rng.random() < 0.2 else ()
+        country = rng.choice(["ID", "KZ"])  # drawn before the split filter: same requests in every run
+        if split != "all" and split_of(hs6) != split:
+            continue
         text = rows[hs6]
         demands.append(Demand(f"{language}-{hs6}", text[:200], description=text[200:] or None,
-                              country=rng.choice(["ID", "KZ"]), required_certifications=required))
+                              country=country, required_certifications=required))
     return demands
 
 
@@ -91,11 +105,38 @@ class Baseline:
         return [self.products[i].id for i in order]
 
 
+def parse_weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    return {name.strip(): float(value) for name, value in (part.split("=") for part in text.split(","))}
+
+
+def print_table(results: dict, split: str, requests: dict) -> None:
+    keep = {pair: np.array([s == split or split == "all" for s in splits]) for pair, splits in requests.items()}
+    print(f"\n[{split}] {sum(int(k.sum()) for k in keep.values())} requests")
+    print(f"{'pair':<10}{'engine nDCG@10':>16}{'MRR':>7}{'R@10':>7}{'baseline nDCG@10':>19}{'MRR':>7}{'R@10':>7}")
+    for pair in [*requests, "overall"]:
+        row = []
+        for name in ("engine", "baseline"):
+            scores = np.vstack([results[name][p][keep[p]] for p in requests]) if pair == "overall" \
+                else results[name][pair][keep[pair]]
+            row.append(scores.mean(axis=0) if len(scores) else np.zeros(3))
+        (e_ndcg, e_mrr, e_rec), (b_ndcg, b_mrr, b_rec) = row
+        print(f"{pair:<10}{e_ndcg:>16.3f}{e_mrr:>7.3f}{e_rec:>7.3f}{b_ndcg:>19.3f}{b_mrr:>7.3f}{b_rec:>7.3f}")
+        if pair == "overall":
+            if b_ndcg:
+                print(f"engine / baseline nDCG@10: {e_ndcg / b_ndcg:.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
-    parser.add_argument("--requests", type=int, default=300, help="requests per language pair")
+    parser.add_argument("--requests", type=int, default=300, help="requests sampled per language pair")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--split", choices=("all", "dev", "test"), default="all",
+                        help="evaluate only this half of the requests (tune on dev; all prints all, dev, test)")
+    parser.add_argument("--weights", help="component weights for the engine, e.g. text=0.3,concepts=0.25")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (faster tuning)")
     args = parser.parse_args()
     if not (args.data / "hs2022_harmonized-system.csv").exists():
         print(f"No reference data at {args.data.resolve()}: the quality benchmark needs ../shared/data "
@@ -107,45 +148,45 @@ def main() -> int:
                        "id": sources["id"]}
     catalogues = {lang: build_catalogue(rows, lang, rng) for lang, rows in sources.items()}
     started = time.perf_counter()
-    engines = {lang: ProductIndex(products) for lang, products in catalogues.items()}
+    weights = parse_weights(args.weights)
+    engines = {lang: ProductIndex(products, weights=weights) for lang, products in catalogues.items()}
     baselines = {lang: Baseline(products) for lang, products in catalogues.items()}
     print(f"catalogues: {', '.join(f'{l} {len(p)} products' for l, p in catalogues.items())}; "
           f"indexes built in {time.perf_counter() - started:.1f}s")
 
+    rankers = ("engine",) if args.no_baseline else ("engine", "baseline")
     results = {name: {} for name in ("engine", "baseline")}
+    splits: dict[str, list[str]] = {}
     violations = 0
     for source, target in PAIRS:
-        demands = build_requests(request_sources[source], source, args.requests, rng)
+        pair = f"{source}->{target}"
+        demands = build_requests(request_sources[source], source, args.requests, rng, args.split)
         products = catalogues[target]
         by_id = {p.id: p for p in products}
-        for name, ranker in (("engine", engines[target]), ("baseline", baselines[target])):
-            scores = []
+        for name in ("engine", "baseline"):
+            scores, splits[pair] = [], []
             for demand in demands:
                 hs6 = demand.id.split("-")[1]
                 relevant = {p.id: relevance(p.hs_code, hs6) for p in products
                             if relevance(p.hs_code, hs6) and not why_not(p, demand)}
                 if not relevant:
                     continue
+                splits[pair].append(split_of(hs6))
+                if name not in rankers:
+                    scores.append((0.0, 0.0, 0.0))
+                    continue
                 if name == "engine":
-                    ranked = [m.product_id for m in ranker.top(demand, k=10)]
+                    ranked = [m.product_id for m in engines[target].top(demand, k=10)]
                     violations += sum(bool(why_not(by_id[p], demand)) for p in ranked)
                 else:
-                    ranked = ranker.top(demand)
+                    ranked = baselines[target].top(demand)
                 scores.append(metrics(ranked, hs6, relevant))
-            results[name][f"{source}->{target}"] = np.array(scores)
-        print(f"{source}->{target}: {len(results['engine'][f'{source}->{target}'])} requests evaluated")
+            results[name][pair] = np.array(scores).reshape(-1, 3)
+        print(f"{pair}: {len(results['engine'][pair])} requests evaluated")
 
-    print(f"\n{'pair':<10}{'engine nDCG@10':>16}{'MRR':>7}{'R@10':>7}{'baseline nDCG@10':>19}{'MRR':>7}{'R@10':>7}")
-    for pair in [*results["engine"], "overall"]:
-        row = []
-        for name in ("engine", "baseline"):
-            scores = np.vstack(list(results[name].values())) if pair == "overall" else results[name][pair]
-            row.append(scores.mean(axis=0))
-        (e_ndcg, e_mrr, e_rec), (b_ndcg, b_mrr, b_rec) = row
-        print(f"{pair:<10}{e_ndcg:>16.3f}{e_mrr:>7.3f}{e_rec:>7.3f}{b_ndcg:>19.3f}{b_mrr:>7.3f}{b_rec:>7.3f}")
-        if pair == "overall":
-            print(f"\nengine / baseline nDCG@10: {e_ndcg / max(b_ndcg, 1e-9):.2f}x")
-    print(f"hard-constraint violations in engine results: {violations}")
+    for split in (("all", "dev", "test") if args.split == "all" else (args.split,)):
+        print_table(results, split, splits)
+    print(f"\nhard-constraint violations in engine results: {violations}")
     return 0
 
 

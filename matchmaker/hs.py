@@ -52,7 +52,9 @@ def describe(code: str | None) -> str:
 
 
 def search(query: str, *, limit: int = 12) -> list[HSEntry]:
-    """Codes whose number starts with the digits typed, or whose description holds every word typed.
+    """Codes whose number starts with the digits typed, or whose description holds every word typed;
+    then codes that the team's multilingual vocabulary links to the words, so "meja jati" or
+    «мебель из тика» find wooden furniture although the nomenclature is written in English.
 
     Subheadings (6 digits) first, because a product needs one; then shorter codes.
     """
@@ -63,8 +65,30 @@ def search(query: str, *, limit: int = 12) -> list[HSEntry]:
     digits = hs_digits(query)
     if digits and len(digits) == len(query.replace(".", "").replace(" ", "")):
         found = [e for e in entries if e.code.startswith(digits[:6])]
-    else:
-        words = [w for w in query.replace(",", " ").split() if len(w) > 1]
-        found = [e for e in entries if all(w in e.description.lower() for w in words)]
+        found.sort(key=lambda e: (e.level != 6, e.code))
+        return found[:limit]
+    words = [w for w in query.replace(",", " ").split() if len(w) > 1]
+    if not words:  # only one-letter words: all() of nothing would match every code
+        return []
+    found = [e for e in entries if all(w in e.description.lower() for w in words)]
     found.sort(key=lambda e: (e.level != 6, e.code))
+    if len(found) < limit:
+        seen = {e.code for e in found}
+        found += [e for e in _by_vocabulary(query, limit) if e.code not in seen]
     return found[:limit]
+
+
+def _by_vocabulary(query: str, limit: int) -> list[HSEntry]:
+    from matchmaker.matching import hs_codes_for_words
+
+    entries = _entries()
+    found: list[HSEntry] = []
+    for prefix in hs_codes_for_words(query):
+        under = sorted((e for e in entries.values() if e.code.startswith(prefix) and e.level == 6),
+                       key=lambda e: e.code)
+        for entry in under or ([entries[prefix]] if prefix in entries else []):
+            if entry not in found:
+                found.append(entry)
+        if len(found) >= limit:
+            break
+    return found

@@ -171,4 +171,11 @@ class AuditEvent(SQLModel, table=True):
 
 
 def derive_sector(item: "ProductProfile | BuyingRequest") -> None:
-    item.sector = sector_for_hs(item.hs_code)
+    """File the item under the sector of its HS code, or, without one, of what its words are about
+    (buyers often don't know the code: «Платки и хиджабы оптом» is still textiles)."""
+    if item.hs_code:
+        item.sector = sector_for_hs(item.hs_code)
+        return
+    from matchmaker.matching import Demand, classify  # the engine loads its vocabulary on first use
+
+    item.sector = classify(Demand(id="-", title=item.title or "", description=item.description or None)).sector

@@ -29,6 +29,7 @@ def N_(message: str) -> str:
 
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
 def _fail(message: str, **context) -> PydanticCustomError:
@@ -236,6 +237,15 @@ class OrganisationIn(SQLModel):
         if value and not re.match(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", value):
             raise _fail(N_("Give a full web address starting with https://"))
         return value[:300]
+
+    @field_validator("contact_email", mode="before")
+    @classmethod
+    def _contact_email(cls, value):
+        # Optional like the other contact fields: absent or blank is "", not an error.
+        value = (value or "").strip()
+        if value and (len(value) > 254 or not EMAIL.match(value)):
+            raise _fail(N_("Give an email address, e.g. export@example.com."))
+        return value
 
     @field_validator("contact_phone", mode="before")
     @classmethod

@@ -20,6 +20,8 @@ from matchmaker.db import make_engine
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector
 
 PASSWORD = "correct-horse-2026"
+# Hashed once, with few iterations: the factory makes many users and scrypt costs ~0.1 s per hash and check.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # Children before parents; organisation ⇄ user point at each other, so the link is cleared first.
 CLEAR_TABLES = ("audit_event", "match", "product_profile", "buying_request")
 
@@ -94,7 +96,7 @@ class Factory:
 
     def user(self, organisation: Organisation | None = None, *, role="member", email=None, **fields) -> User:
         n = self._next()
-        user = User(email=email or f"user{n}@example.com", password_hash=generate_password_hash(PASSWORD),
+        user = User(email=email or f"user{n}@example.com", password_hash=PASSWORD_HASH,
                     role=role, organisation_id=organisation.id if organisation else None, **fields)
         self.session.add(user)
         self.session.commit()

@@ -109,3 +109,14 @@ def test_rematch_command_reports_what_it_stored(runner, make):
     result = runner.invoke(args=["rematch"])
     assert result.exit_code == 0, result.output
     assert re.search(r"\d+ matches stored for 2 products and 1 requests", result.output)
+
+
+def test_a_request_without_hs_code_is_filed_under_the_sector_its_words_name(client, auth, make, db):
+    buyer_org = make.organisation(kind="buyer", country="KZ")
+    buyer = make.user(buyer_org)
+    auth.login(buyer.email)
+    client.post("/requests/new", data={"title": "Платки и хиджабы оптом", "hs_code": "", "unit": "pcs",
+                                       "quantity": "20000", "language": "ru", "publish": "1"})
+    listing = client.get("/requests/?sector=textiles").get_data(as_text=True)
+    assert "Платки и хиджабы оптом" in listing
+    assert "Платки и хиджабы оптом" not in client.get("/requests/?sector=other").get_data(as_text=True)

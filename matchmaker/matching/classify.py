@@ -45,4 +45,7 @@ def hs_codes_for_words(text: str, *, vocabulary: ConceptVocabulary | None = None
     for hit in vocabulary.tag(normalise(text)):
         for rank, code in enumerate(vocabulary.concepts[hit.concept].hs):
             codes[code] = codes.get(code, 0) + 10 - min(rank, 9)
-    return sorted(codes, key=lambda code: (-codes[code], -len(code), code))
+    # "мебель" names chapter 94 and "тик" heading 9403: the heading inherits its chapter's support.
+    support = {code: score + sum(codes[other] for other in codes if other != code and code.startswith(other))
+               for code, score in codes.items()}
+    return sorted(support, key=lambda code: (-support[code], -len(code), code))

@@ -15,8 +15,8 @@ from matchmaker.vocabulary import sector_for_hs
 
 from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, infer_hs
-from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, phonetic, stem, \
-    transliterate
+from matchmaker.matching.normalise import STOPWORDS, detect_language, drop_exclusions, normalise, \
+    phonetic, stem, transliterate
 from matchmaker.matching.records import Demand, Product
 
 __all__ = ["Profile", "build_profile"]
@@ -52,7 +52,7 @@ def _sector(hs: HsGuess, hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabu
 
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     """Read a product or a request once for every component."""
-    text = normalise(f"{record.title} {record.description or ''}")
+    text = normalise(drop_exclusions(f"{record.title}; {record.description or ''}"))
     all_words = text.split()
     language = detect_language(all_words, record.language)
     stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]

@@ -1,0 +1,113 @@
+"""Contact details stay private until a curator introduces the two organisations."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker.models import Match
+
+CONTACT = {"contact_person": "Siti Rahayu Private", "contact_email": "siti.private@jeparateak.example",
+           "contact_phone": "+62 291 555 0142"}
+BUYER_CONTACT = {"contact_person": "Aigerim Private", "contact_email": "aigerim.private@astana.example",
+                 "contact_phone": "+7 7172 55 01 99"}
+
+
+@pytest.fixture
+def world(make):
+    exporter = make.organisation(kind="exporter", country="ID", name="PT Jepara Teak Works", **CONTACT)
+    buyer = make.organisation(kind="buyer", country="KZ", name="Astana Hotel Group", **BUYER_CONTACT)
+    chamber = make.organisation(kind="chamber", country="KZ")
+    product = make.product(exporter, title="Solid teak dining table")
+    draft = make.product(exporter, title="Teak bench (draft)", status="draft")
+    request = make.request(buyer, title="Teak furniture for a hotel in Astana")
+    return {
+        "exporter": exporter, "buyer": buyer, "product": product, "draft": draft, "request": request,
+        "exporter_member": make.user(exporter), "buyer_member": make.user(buyer),
+        "stranger": make.user(make.organisation(kind="importer", country="ID")),
+        "curator": make.user(chamber, role="curator"),
+        "admin": make.user(chamber, role="admin"),
+        "loner": make.user(None),
+    }
+
+
+def pages_showing_the_exporter(client, w) -> dict[str, str]:
+    urls = {
+        "organisation": f"/organisations/{w['exporter'].id}",
+        "product": f"/products/{w['product'].id}",
+        "request": f"/requests/{w['request'].id}",
+        "products": "/products/",
+        "products by sector": "/products/?sector=furniture",
+        "products by country": "/products/?country=ID",
+        "products search": "/products/?q=teak",
+        "requests": "/requests/",
+        "home": "/",
+    }
+    pages = {name: client.get(url).get_data(as_text=True) for name, url in urls.items()}
+    pages["htmx fragment"] = client.get("/products/?sector=furniture",
+                                        headers={"HX-Request": "true"}).get_data(as_text=True)
+    return pages
+
+
+def leaked(html: str, contact: dict) -> list[str]:
+    return [value for value in contact.values() if value in html]
+
+
+@pytest.mark.parametrize("viewer", [None, "stranger", "buyer_member", "loner"])
+def test_contacts_absent_for_strangers(client, auth, world, viewer):
+    if viewer:
+        auth.login(world[viewer].email)
+    pages = pages_showing_the_exporter(client, world)
+    assert "PT Jepara Teak Works" in pages["product"]  # the page does show the organisation…
+    for name, html in pages.items():
+        assert leaked(html, CONTACT) == [], name  # …but not how to reach it
+
+
+@pytest.mark.parametrize("viewer", ["exporter_member", "curator", "admin"])
+def test_contacts_present_for_members_and_curators(client, auth, world, viewer):
+    auth.login(world[viewer].email)
+    html = client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True)
+    assert leaked(html, CONTACT) == list(CONTACT.values())
+
+
+def introduce(db, world, status: str) -> Match:
+    match = Match(product_id=world["product"].id, request_id=world["request"].id, score=0.8, status=status)
+    db.add(match)
+    db.commit()
+    return match
+
+
+@pytest.mark.parametrize("status", ["introduced", "meeting", "deal"])
+def test_contacts_present_after_an_introduction_both_ways(client, auth, db, world, status):
+    introduce(db, world, status)
+    auth.login(world["buyer_member"].email)
+    assert leaked(client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True),
+                  CONTACT) == list(CONTACT.values())
+    auth.logout()
+    auth.login(world["exporter_member"].email)
+    assert leaked(client.get(f"/organisations/{world['buyer'].id}").get_data(as_text=True),
+                  BUYER_CONTACT) == list(BUYER_CONTACT.values())
+
+
+@pytest.mark.parametrize("status", ["proposed", "reviewed", "declined"])
+def test_contacts_absent_before_an_introduction(client, auth, db, world, status):
+    introduce(db, world, status)
+    auth.login(world["buyer_member"].email)
+    for name, html in pages_showing_the_exporter(client, world).items():
+        assert leaked(html, CONTACT) == [], name
+
+
+def test_introduction_is_only_between_the_two_organisations(client, auth, db, world):
+    introduce(db, world, "introduced")
+    auth.login(world["stranger"].email)
+    html = client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True)
+    assert leaked(html, CONTACT) == []
+
+
+def test_match_with_a_draft_shows_contacts_only_once_introduced(client, auth, db, world):
+    match = Match(product_id=world["draft"].id, request_id=world["request"].id, score=0.5, status="proposed")
+    db.add(match)
+    db.commit()
+    auth.login(world["buyer_member"].email)
+    html = client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True)
+    assert leaked(html, CONTACT) == []
+    assert "Teak bench (draft)" not in html
