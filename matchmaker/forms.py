@@ -111,10 +111,8 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in"))
 
 
-class RegisterForm(SchemaForm):
-    """An organisation and its first user, in one form."""
-
-    exclude = SchemaForm.exclude + ("email", "password", "confirm", "person_name")
+class OrganisationForm(SchemaForm):
+    """The organisation's public profile and its private contact."""
 
     name = StringField(_l("Organisation name"), render_kw={"maxlength": 200, "required": True})
     kind = SelectField(_l("What your organisation does"))
@@ -126,20 +124,27 @@ class RegisterForm(SchemaForm):
     contact_person = StringField(_l("Contact person"))
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
     contact_phone = StringField(_l("Contact phone"))
-    person_name = StringField(_l("Your name"), validators=[Length(max=200)])
-    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField(_l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))])
 
     def __init__(self, *args, **kwargs):
-        from matchmaker.schemas import OrganisationIn
         from matchmaker.countries import country_choices
+        from matchmaker.schemas import OrganisationIn
 
         self.schema = OrganisationIn
         super().__init__(*args, **kwargs)
         self.kind.choices = _choices("kind", ORGANISATION_KINDS)
         self.country.choices = country_choices()
         self.languages.choices = _choices("language", LANGUAGES)
+
+
+class RegisterForm(OrganisationForm):
+    """An organisation and its first user, in one form."""
+
+    exclude = SchemaForm.exclude + ("email", "password", "confirm", "person_name")
+
+    person_name = StringField(_l("Your name"), validators=[Length(max=200)])
+    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))])
 
 
 class StatusForm(FlaskForm):

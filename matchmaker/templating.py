@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_decimal, gettext
+from flask_babel import format_date, format_decimal, gettext
 
 from matchmaker import hs
 from matchmaker.countries import country_name
@@ -36,5 +36,5 @@ def in_focus(item, kind: str) -> bool:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         fmt_qty=fmt_qty, cert_meaning=cert_meaning, in_focus=in_focus, hs_describe=hs.describe,
-        country_name=country_name,
+        country_name=country_name, format_date=format_date,
     )

@@ -17,6 +17,8 @@ from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
 __all__ = ["HsGuess", "infer_hs", "hs_similarity"]
 
 INFERRED_CAP = 0.9  # an inferred code is a guess; a code the user typed is worth more
+POSITION_DECAY = float(__import__("os").environ.get("PD", "0.0"))
+DESCEND = float(__import__("os").environ.get("DS", "0.5"))
 LEVELS = ((6, 1.0, "same subheading"), (4, 0.75, "same heading"), (2, 0.35, "same chapter"))
 
 
@@ -37,39 +39,61 @@ class HsGuess:
         return f"inferred {self.code} from '{self.words}' (confidence {self.confidence:.1f})"
 
 
-def _compatible(a: str, b: str) -> bool:
-    return a.startswith(b) or b.startswith(a)
+def _votes(hits: Sequence[ConceptHit], vocabulary: ConceptVocabulary) -> tuple[dict[str, float], float]:
+    """Each concept's vote, spread over its codes (the most typical one gets most) and passed up the
+    hierarchy: a 6-digit code also votes for its heading and its chapter."""
+    votes: dict[str, float] = {}
+    total = 0.0
+    for position, hit in enumerate(hits):
+        codes = vocabulary.concepts[hit.concept].hs
+        if not codes:
+            continue
+        weight = 1.0 / (1.0 + POSITION_DECAY * position)
+        total += weight
+        shares = [1.0 / (rank + 1) for rank in range(len(codes))]
+        for code, share in zip(codes, shares):
+            for prefix in {code[:digits] for digits in (2, 4, 6) if digits <= len(code)}:
+                votes[prefix] = votes.get(prefix, 0.0) + weight * share / sum(shares)
+    return votes, total
 
 
 def infer_hs(hits: Sequence[ConceptHit], vocabulary: ConceptVocabulary) -> HsGuess:
     """Guess an HS prefix (2, 4 or 6 digits) from concept hits.
 
-    >>> from matchmaker.vocabulary import sector_for_hs
+    Concepts vote; the chapter with the most votes wins, then its best heading if that heading holds
+    at least ``DESCEND`` of the chapter's votes, then likewise a subheading. The confidence is the
+    share of all votes the chosen code holds. Ties go to the platform's sectors, then the lowest code,
+    so the guess never depends on the order of the files.
 
-from matchmaker.matching.concepts import ConceptVocabulary
+    >>> from matchmaker.matching.concepts import ConceptVocabulary
     >>> v = ConceptVocabulary.from_entries([
     ...     {"concept": "teak", "hs": ["4403", "9403"], "id": ["jati"]},
     ...     {"concept": "table", "hs": ["9403"], "id": ["meja"]}])
     >>> infer_hs(v.tag("meja jati"), v).describe()
-    "inferred 9403 from 'meja jati' (confidence 0.9)"
+    "inferred 9403 from 'meja jati' (confidence 0.7)"
     """
-    pointing = [(hit, vocabulary.concepts[hit.concept].hs) for hit in hits
-                if vocabulary.concepts[hit.concept].hs]
-    if not pointing:
+    votes, total = _votes(hits, vocabulary)
+    if not votes:
         return HsGuess(None)
-    candidates = sorted({code for _, codes in pointing for code in codes})
 
-    def support(code: str) -> list[ConceptHit]:
-        return [hit for hit, codes in pointing if any(_compatible(code, c) for c in codes)]
+    def best_under(parent: str, digits: int) -> str | None:
+        options = [c for c in votes if len(c) == digits and c.startswith(parent)]
+        return min(options, key=lambda c: (-round(votes[c], 9), sector_for_hs(c) == "other", c), default=None)
 
-    # Most support wins; on a tie, a code in one of the platform's sectors, then the more specific,
-    # then the lowest code, so the guess never depends on the order of the files.
-    best = max(candidates, key=lambda code: (len(support(code)), sector_for_hs(code) != "other",
-                                             len(code), [-ord(ch) for ch in code]))
-    backers = support(best)
-    confidence = min(INFERRED_CAP, len(backers) / len(pointing))
+    best = best_under("", 2)
+    for digits in (4, 6):
+        child = best_under(best, digits)
+        if child is None or votes[child] < DESCEND * votes[best]:
+            break
+        best = child
+    backers = [hit for hit in hits if any(_compatible(best, c) for c in vocabulary.concepts[hit.concept].hs)]
+    confidence = min(INFERRED_CAP, votes[best] / total)
     words = " ".join(dict.fromkeys(hit.words for hit in backers))
     return HsGuess(best, round(confidence, 2), "inferred", words)
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
 
 
 def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from matchmaker import permissions
 from matchmaker.db import get_session
-from matchmaker.models import Organisation
-from matchmaker.services import catalog
+from matchmaker.forms import OrganisationForm, StatusForm
+from matchmaker.models import Organisation, User
+from matchmaker.services import catalog, organisations
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -28,7 +30,45 @@ def detail(org_id: int):
         requests=catalog.list_for_organisation(session, catalog.REQUESTS, org.id, include_unpublished=own or curator),
         show_contacts=permissions.can_see_contacts(session, current_user, org),
         own=own,
+        curator=curator,
+        verified_by=session.get(User, org.verified_by_id) if org.verified_by_id and curator else None,
+        verify_form=StatusForm(),
     )
+
+
+def _load(org_id: int) -> Organisation:
+    org = get_session().get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    return org
+
+
+@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(org_id: int):
+    org = _load(org_id)
+    if not permissions.is_member_of(current_user, org.id):
+        abort(403)
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit() and (data := form.validated()) is not None:
+        organisations.update(get_session(), actor=current_user, organisation=org, data=data)
+        flash(_("Organisation profile saved."), "success")
+        return redirect(url_for("organisations.detail", org_id=org.id))
+    return render_template("organisations/form.html", form=form, org=org), 400 if request.method == "POST" else 200
+
+
+@bp.post("/<int:org_id>/verify")
+@login_required
+def verify(org_id: int):
+    org = _load(org_id)
+    if not current_user.is_curator:
+        abort(403)
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    verified = request.form.get("verified") == "1"
+    organisations.set_verified(get_session(), actor=current_user, organisation=org, verified=verified)
+    flash(_("Marked as verified.") if verified else _("Verification withdrawn."), "success")
+    return redirect(url_for("organisations.detail", org_id=org.id))
 
 
 @bp.get("/mine")
