@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
+from wtforms.fields.choices import SelectChoice
 
 FIRST = ("ID", "KZ")
 
@@ -13,9 +14,9 @@ def country_name(code: str) -> str:
     return names.get(code, code)
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     locale = get_locale()
     names = locale.territories
     codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in FIRST and c not in ("ZZ", "EU", "UN", "EZ", "QO", "XA", "XB", "XK")),
                    key=lambda c: names[c])
-    return [(c, names[c]) for c in (*FIRST, *codes)]
+    return [SelectChoice(c, names[c]) for c in (*FIRST, *codes)]

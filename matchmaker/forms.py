@@ -10,6 +10,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,6 +21,11 @@ from matchmaker.vocabulary import (
 )
 
 NUMBER_FIELDS = ("moq", "capacity_per_month", "price_usd", "quantity", "max_price_usd")
+
+
+def _clean_email(value):
+    # Pasted addresses often carry spaces; logins compare emails in lower case.
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -59,8 +65,8 @@ class SchemaForm(FlaskForm):
             return None
 
 
-def _choices(group: str, codes) -> list[tuple[str, str]]:
-    return [(code, label(group, code)) for code in codes]
+def _choices(group: str, codes) -> list[SelectChoice]:
+    return [SelectChoice(code, label(group, code)) for code in codes]
 
 
 class _TradeItemForm(SchemaForm):
@@ -106,7 +112,7 @@ class RequestForm(_TradeItemForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[_clean_email])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in"))
 
@@ -142,7 +148,8 @@ class RegisterForm(OrganisationForm):
     exclude = SchemaForm.exclude + ("email", "password", "confirm", "person_name")
 
     person_name = StringField(_l("Your name"), validators=[Length(max=200)])
-    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)],
+                       filters=[_clean_email])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField(_l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))])
 
@@ -152,6 +159,7 @@ class StatusForm(FlaskForm):
 
 
 class UserAdminForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[("member", _l("Member")), ("curator", _l("Curator")),
-                                             ("admin", _l("Administrator"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("Member")),
+                                             SelectChoice("curator", _l("Curator")),
+                                             SelectChoice("admin", _l("Administrator"))])
     active = BooleanField(_l("Active"))
