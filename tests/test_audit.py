@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from matchmaker.models import AuditEvent, BuyingRequest, ProductProfile, User
 
-PRODUCT = {"title": "Solid teak dining table", "description": "Kiln-dried.", "hs_code": "940360", "unit": "pcs",
-           "language": "en", "moq": "20", "certifications": ["svlk"], "incoterms": ["FOB"]}
+PRODUCT = {"title": "Solid teak dining table", "description": "Kiln-dried.", "hs_code": "940360",
+           "unit": "pcs", "language": "en", "moq": "20", "certifications": ["svlk"], "incoterms": ["FOB"]}
 
 
 def events(db, **where) -> list[AuditEvent]:
@@ -103,7 +103,8 @@ def test_admin_changes_are_audited_without_the_password_hash(client, auth, db, m
     org = make.organisation(kind="chamber")
     admin, target = make.user(org, role="admin"), make.user(make.organisation())
     auth.login(admin.email)
-    client.post(f"/admin/users/{target.id}", data={f"u{target.id}-role": "curator", f"u{target.id}-active": "y"})
+    client.post(f"/admin/users/{target.id}",
+                data={f"u{target.id}-role": "curator", f"u{target.id}-active": "y"})
     (event,) = events(db, entity_type="user", entity_id=target.id)
     assert (event.actor_id, event.action) == (admin.id, "update")
     assert (event.before["role"], event.after["role"]) == ("member", "curator")

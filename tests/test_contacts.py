@@ -60,6 +60,11 @@ def test_contacts_absent_for_strangers(client, auth, world, viewer):
     assert "PT Jepara Teak Works" in pages["product"]  # the page does show the organisation…
     for name, html in pages.items():
         assert leaked(html, CONTACT) == [], name  # …but not how to reach it
+        if viewer != "buyer_member":  # nor the buyer's, on its request page and everywhere else
+            assert leaked(html, BUYER_CONTACT) == [], name
+    buyer_page = client.get(f"/organisations/{world['buyer'].id}").get_data(as_text=True)
+    expected = list(BUYER_CONTACT.values()) if viewer == "buyer_member" else []
+    assert leaked(buyer_page, BUYER_CONTACT) == expected
 
 
 @pytest.mark.parametrize("viewer", ["exporter_member", "curator", "admin"])

@@ -1,4 +1,4 @@
-"""With CSRF protection on (as in production), a POST without the form's token is refused and changes nothing."""
+"""With CSRF protection on (as in production), a POST without the token is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -97,7 +97,8 @@ def test_status_change_with_the_pages_token_works(csrf_client, db, owner):
     log_in(csrf_client, owner["user"].email)
     draft = owner["draft"]
     token = token_from(csrf_client.get(f"/products/{draft.id}").get_data(as_text=True))
-    response = csrf_client.post(f"/products/{draft.id}/status", data={"status": "published", "csrf_token": token})
+    response = csrf_client.post(f"/products/{draft.id}/status",
+                                data={"status": "published", "csrf_token": token})
     assert response.status_code == 302
     db.expire_all()
     assert db.get(ProductProfile, draft.id).status == "published"

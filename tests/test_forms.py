@@ -1,4 +1,4 @@
-"""Form input: bad input is refused at the field with the rest of the input kept; good input is saved intact."""
+"""Form input: bad input is refused at the field, the rest of the input kept; good input is saved intact."""
 
 from __future__ import annotations
 
@@ -229,8 +229,8 @@ def test_publish_or_save_as_draft(client, auth, db, owners, kind, button, status
 
 def test_stored_lists_and_fields(client, auth, db, owners):
     sign_in(auth, owners, "product")
-    client.post("/products/new", data=valid("product", certifications=["svlk", "fsc"], incoterms=["FOB", "CIF"],
-                                            unit="sets"))
+    client.post("/products/new", data=valid("product", certifications=["svlk", "fsc"],
+                                            incoterms=["FOB", "CIF"], unit="sets"))
     item = db.exec(select(ProductProfile).where(ProductProfile.title == TITLE)).one()
     assert (item.certifications, item.incoterms, item.unit) == (["svlk", "fsc"], ["FOB", "CIF"], "sets")
     assert (item.moq, item.capacity_per_month, item.price_usd) == (20, 400, 350)

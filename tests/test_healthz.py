@@ -37,7 +37,8 @@ def test_sqlite_file_in_a_missing_directory(tmp_path):
     _check_unhealthy(app)
 
 
-@pytest.mark.parametrize("url", ["postgresql+psycopg://nobody@127.0.0.1:1/none", "postgresql://nobody@127.0.0.1:1/none"])
+@pytest.mark.parametrize("url", ["postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                 "postgresql://nobody@127.0.0.1:1/none"])
 def test_postgresql_server_not_listening(url):
     from matchmaker.config import normalise_database_url
 

@@ -17,7 +17,8 @@ def catalogue(make):
     product = make.product(exporter, title="Solid teak dining table")
     request = make.request(buyer, title="Teak furniture for a hotel in Astana")
     outsider = make.user(make.organisation(kind="importer", country="ID"))
-    return {"exporter": exporter, "buyer": buyer, "product": product, "request": request, "outsider": outsider}
+    return {"exporter": exporter, "buyer": buyer, "product": product, "request": request,
+            "outsider": outsider}
 
 
 def _pages(c):
@@ -41,7 +42,8 @@ def test_every_public_page_renders(client, auth, catalogue, signed_in):
 
 
 def test_detail_pages_show_the_record(client, catalogue):
-    assert "Solid teak dining table" in client.get(f"/products/{catalogue['product'].id}").get_data(as_text=True)
+    product_page = client.get(f"/products/{catalogue['product'].id}").get_data(as_text=True)
+    assert "Solid teak dining table" in product_page
     assert "Teak furniture for a hotel in Astana" in client.get(
         f"/requests/{catalogue['request'].id}").get_data(as_text=True)
     org_page = client.get(f"/organisations/{catalogue['exporter'].id}").get_data(as_text=True)

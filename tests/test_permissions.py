@@ -122,7 +122,8 @@ def test_unpublished_items_are_visible_to_owners_and_curators(client, auth, hidd
     response = client.get(f"/{kind}/{item.id}")
     assert response.status_code == 200
     assert item.title in response.get_data(as_text=True)
-    assert f"/{kind}/{item.id}\"" in client.get(f"/organisations/{item.organisation_id}").get_data(as_text=True)
+    org_page = client.get(f"/organisations/{item.organisation_id}").get_data(as_text=True)
+    assert f"/{kind}/{item.id}\"" in org_page
 
 
 @pytest.mark.parametrize("kind", ["products", "requests"])
@@ -230,7 +231,8 @@ def test_admin_changes_a_users_role(client, auth, db, people, role, active):
 def test_admin_refuses_an_unknown_role(client, auth, db, people):
     auth.login(people["admin"].email)
     target = people["member"]
-    client.post(f"/admin/users/{target.id}", data={f"u{target.id}-role": "superuser", f"u{target.id}-active": "y"})
+    client.post(f"/admin/users/{target.id}",
+                data={f"u{target.id}-role": "superuser", f"u{target.id}-active": "y"})
     assert fresh(db, User, target.id).role == "member"
 
 
