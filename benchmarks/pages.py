@@ -1,0 +1,80 @@
+"""Page render times on the demo data, through the WSGI app (no network), as a new user would click.
+
+    .venv/bin/python benchmarks/pages.py [--repeat 30]
+
+Builds a fresh SQLite database in a temporary folder, migrates it, loads the demo data and computes
+the matches (timed too), then renders each page REPEAT times for an anonymous visitor and prints
+median and 95th percentile, and the time to recompute one request's matches after a save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from matchmaker import create_app, migrate
+from matchmaker.db import get_session
+from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile
+from matchmaker.seeding import load_demo_data
+from matchmaker.services import matches
+from sqlmodel import select
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'pages.db'}"
+        started = time.perf_counter()
+        migrate.upgrade(url)
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        with app.app_context():
+            session = get_session()
+            load_demo_data(session)
+            seeded = time.perf_counter()
+            counts = matches.rematch_all(session)
+            matched = time.perf_counter()
+            product = session.exec(select(ProductProfile).where(ProductProfile.status == "published")).first()
+            request = session.exec(select(BuyingRequest).where(BuyingRequest.status == "published")).first()
+            org = session.exec(select(Organisation)).first()
+            match = session.exec(select(Match)).first()
+        print(f"migrate + demo data: {seeded - started:.2f} s; all matches ({counts['matches']}): "
+              f"{matched - seeded:.2f} s")
+        pages = {
+            "home": "/", "login": "/login", "register": "/register",
+            "products": "/products/", "products?sector=furniture": "/products/?sector=furniture",
+            "requests": "/requests/", "product page": f"/products/{product.id}",
+            "request page": f"/requests/{request.id}", "organisation": f"/organisations/{org.id}",
+            "why this match": f"/matches/{match.id}", "hs picker (words)": "/hs/search?q=frozen shrimp",
+            "hs picker (Indonesian)": "/hs/search?q=udang beku", "healthz": "/healthz",
+        }
+        client = app.test_client()
+        print(f"{'page':28} {'median ms':>10} {'p95 ms':>8}")
+        for name, path in pages.items():
+            client.get(path)  # first render compiles the templates
+            times = []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - t) * 1000)
+                assert response.status_code == 200, (path, response.status_code)
+            print(f"{name:28} {statistics.median(times):10.1f} {percentile(times, 0.95):8.1f}")
+        with app.app_context():
+            session = get_session()
+            item = session.get(BuyingRequest, request.id)
+            t = time.perf_counter()
+            matches.refresh(session, "request", item)
+        print(f"incremental recompute of one request's matches: {(time.perf_counter() - t) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
