@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 from htmx_flask import Htmx
 from flask_wtf.csrf import CSRFProtect
@@ -23,6 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
+    if app.config["ENV_NAME"] == "production" and not os.environ.get("SECRET_KEY") and not test_config:
+        # A random per-process key would log everyone out on each restart and differ between workers.
+        raise RuntimeError("Set SECRET_KEY in the environment when MATCHMAKER_ENV=production.")
 
     db.init_app(app)
     csrf.init_app(app)

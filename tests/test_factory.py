@@ -93,3 +93,22 @@ def test_seed_command_refuses_in_production(environment, tmp_path):
 def test_secret_key_comes_from_environment(environment):
     environment(SECRET_KEY="from-the-environment")
     assert create_app().config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    import importlib
+
+    import matchmaker.app
+    import matchmaker.config
+
+    monkeypatch.setenv("MATCHMAKER_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    try:
+        importlib.reload(matchmaker.config)
+        importlib.reload(matchmaker.app)
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            matchmaker.app.create_app()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(matchmaker.config)
+        importlib.reload(matchmaker.app)
