@@ -112,9 +112,11 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
 
 
 def print_table(results: dict, split: str, requests: dict) -> None:
-    keep = {pair: np.array([s == split or split == "all" for s in splits]) for pair, splits in requests.items()}
+    keep = {pair: np.array([s == split or split == "all" for s in splits])
+            for pair, splits in requests.items()}
     print(f"\n[{split}] {sum(int(k.sum()) for k in keep.values())} requests")
-    print(f"{'pair':<10}{'engine nDCG@10':>16}{'MRR':>7}{'R@10':>7}{'baseline nDCG@10':>19}{'MRR':>7}{'R@10':>7}")
+    print(f"{'pair':<10}{'engine nDCG@10':>16}{'MRR':>7}{'R@10':>7}"
+          f"{'baseline nDCG@10':>19}{'MRR':>7}{'R@10':>7}")
     for pair in [*requests, "overall"]:
         row = []
         for name in ("engine", "baseline"):
@@ -134,7 +136,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300, help="requests sampled per language pair")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--split", choices=("all", "dev", "test"), default="all",
-                        help="evaluate only this half of the requests (tune on dev; all prints all, dev, test)")
+                        help="evaluate only this half (tune on dev; 'all' prints all, dev and test)")
     parser.add_argument("--weights", help="component weights for the engine, e.g. text=0.3,concepts=0.25")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (faster tuning)")
     args = parser.parse_args()

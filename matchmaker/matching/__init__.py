@@ -10,7 +10,7 @@ all call this small API.
 >>> demand = Demand.from_mapping({"id": "d1", "title": "мебель из тикового дерева для гостиниц",
 ...                               "country": "KZ"})
 >>> best = ProductIndex(products).top(demand, k=2)[0]
->>> best.product_id, best.score == sum(c.contribution for c in best.explanation.components)
+>>> best.product_id, best.score == round(sum(c.contribution for c in best.explanation.components), 3)
 ('p1', True)
 >>> why_not(products[1], Demand.from_mapping({"id": "d2", "title": "Cotton", "country": "ID"}))
 ["the product comes from the buyer's own country (ID)"]

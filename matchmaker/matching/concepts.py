@@ -5,6 +5,9 @@ Terms and texts go through the same stemming, so "тикового дерева"
 and "pakaian" meets "pakai". Beyond exact stems we accept, for a single word, Russian adjective and
 fleeting-vowel forms ("хлопковая", "хлопка" for "хлопок"), a longer Latin word that starts with a
 term ("cottonseed"), and a typo close to a term ("jatti" for "jati"); each such hit says how it matched.
+A 2-3 word term also matches in another word order ("молоко сухое", "Fish, frozen"). Latin text is
+read as English and as Indonesian; an exact reading in one language beats a loose one in the other,
+and a longer exact term beats a shorter one inside it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "
 CONCEPTS_DIR = Path(__file__).with_name("concepts")
 LANGUAGES = ("en", "id", "ru")
 _MAX_TERM_WORDS = 5
+_MAX_UNORDERED = 3
+_EXACT = ("stem", "word order")
 _TYPO_CUTOFF = 86
+_CLAUSE = re.compile(r"[;:,()\[\]\n]")
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
 _RU_ADJECTIVE = re.compile(r"(?<=..[^аеиоуыэюя])(ов|ев|н)$")
 
@@ -47,6 +53,7 @@ class ConceptHit:
     concept: str
     words: str
     how: str = "stem"
+    clause: int = 0     # which clause of the text (split at ; : , and brackets) it was found in
 
 
 def _ru_key(word_stem: str) -> str:
@@ -92,6 +99,23 @@ class ConceptVocabulary:
                     key = tuple(_key(w, lang) for w in _content_words(term, lang))
                     if key:
                         self._tables[lang].setdefault(key, set()).add(c.name)
+        # Word order is free in Russian ("молоко сухое", "сухое молоко") and tariff English inverts
+        # ("Fish, frozen"): a 2-3 word term also matches its words in another order.
+        self._unordered: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
+        for lang, table in self._tables.items():
+            for key, names in table.items():
+                if 2 <= len(key) <= _MAX_UNORDERED:
+                    self._unordered[lang].setdefault(tuple(sorted(key)), set()).update(names)
+        self._unordered_words = {lang: {w for key in table for w in key}
+                                 for lang, table in self._unordered.items()}
+        # One-word terms as written: the stemmer strips Indonesian affixes, so "kemeja" (shirt)
+        # and "meja" (table) share a stem; a word written exactly as a term means that term.
+        self._surface: dict[str, dict[str, set[str]]] = {lang: {} for lang in LANGUAGES}
+        for c in self.concepts.values():
+            for lang in LANGUAGES:
+                for term in c.terms.get(lang, ()):
+                    if len(tokens(term)) == 1:
+                        self._surface[lang].setdefault(tokens(term)[0], set()).add(c.name)
         self._singles = {lang: sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4)
                          for lang, table in self._tables.items()}
         self._starts = {lang: {k[0] for k in table} for lang, table in self._tables.items()}
@@ -114,35 +138,64 @@ class ConceptVocabulary:
         return len(self.concepts)
 
     def tag(self, text: str | None) -> list[ConceptHit]:
-        """Concepts mentioned in ``text``, each once, in order of first mention."""
-        words = tokens(text)
+        """Concepts mentioned in ``text``, each once, in order of first mention (the English and
+        Indonesian readings of Latin text interleaved by position).
+
+        A term may span punctuation ("Fish, frozen"); each hit notes the clause it starts in.
+        """
+        pieces = [tokens(piece) for piece in _CLAUSE.split(text or "")]
+        words = [w for piece in pieces for w in piece]
         if not words:
             return []
+        clauses = [k for k, piece in enumerate(pieces) for _ in piece]
         lang = detect_language(words)
         # Latin text is tried as both English and Indonesian: titles often mix them.
         languages = ("ru",) if lang == "ru" else ("en", "id")
-        found: dict[str, ConceptHit] = {}
+        scanned, widest = [], {}
         for lang in languages:
-            content = [w for w in words if w not in STOPWORDS[lang]]
-            for hit in self._scan(content, lang):
-                found.setdefault(hit.concept, hit)
+            stop = STOPWORDS[lang]
+            content = [i for i, w in enumerate(words) if w not in stop]
+            for at, size, hit in self._scan([words[i] for i in content], lang):
+                scanned.append((content[at], len(scanned), size, hit))
+                if hit.how in _EXACT:
+                    for position in content[at:at + size]:
+                        widest[position] = max(widest.get(position, 0), size)
+        # A word one language knows exactly is not a typo or prefix of a term in the other
+        # ("cotton" is not "cottonii", a seaweed; "swine" is not "wine"), and a longer exact term
+        # beats a shorter one inside it ("daging babi" is pork; "babi" alone is not "baby").
+        found: dict[str, ConceptHit] = {}
+        for start, _, size, hit in sorted(scanned):
+            if hit.concept in found or widest.get(start, 0) > size or \
+                    (hit.how not in _EXACT and start in widest):
+                continue
+            found[hit.concept] = ConceptHit(hit.concept, hit.words, hit.how, clauses[start])
         return list(found.values())
 
-    def _scan(self, words: list[str], lang: str) -> Iterable[ConceptHit]:
-        table, starts = self._tables[lang], self._starts[lang]
+    def _scan(self, words: list[str], lang: str) -> Iterable[tuple[int, int, ConceptHit]]:
+        table, starts, unordered = self._tables[lang], self._starts[lang], self._unordered_words[lang]
         keys = [_key(w, lang) for w in words]
         i = 0
         while i < len(keys):
-            step, hits = 1, ()
+            step, names, how = 1, None, "stem"
             if keys[i] in starts:
                 for n in range(min(_MAX_TERM_WORDS, len(keys) - i), 0, -1):
                     names = table.get(tuple(keys[i:i + n]))
                     if names:
-                        step, hits = n, [ConceptHit(c, " ".join(words[i:i + n])) for c in sorted(names)]
+                        step = n
                         break
-            if not hits:
-                hits = self._loose(words[i], keys[i], lang)
-            yield from hits
+            # The same words in another order, when that makes a longer term.
+            pair = i + 1 < len(keys) and keys[i] in unordered and keys[i + 1] in unordered
+            for n in range(min(_MAX_UNORDERED, len(keys) - i), step if names else 1, -1) if pair else ():
+                if n == 2 or keys[i + 2] in unordered:
+                    found = self._unordered[lang].get(tuple(sorted(keys[i:i + n])))
+                    if found:
+                        step, names, how = n, found, "word order"
+                        break
+            if step == 1 and words[i] in self._surface[lang]:  # "meja" is a table, not "kemeja"
+                names, how = self._surface[lang][words[i]], "stem"
+            hits = [ConceptHit(c, " ".join(words[i:i + step]), how) for c in sorted(names)] if names \
+                else self._loose(words[i], keys[i], lang)
+            yield from ((i, step, hit) for hit in hits)
             i += step
 
     def _loose(self, word: str, key: str, lang: str) -> list[ConceptHit]:
@@ -159,7 +212,7 @@ class ConceptVocabulary:
                 return [ConceptHit(c, word, "prefix") for c in sorted(table[(key[:cut],)])]
         if len(word) >= 5 and not word.isdigit():
             near = self._typo(key, lang)
-            if near:
+            if near and len(word) <= len(near) + 4:  # the stemmer, not the writer, made "jalan"
                 return [ConceptHit(c, word, f"typo of {near}") for c in sorted(table[(near,)])]
         return []
 

@@ -82,11 +82,12 @@ class _Index:
     def _concept_rows(self, profiles: Sequence[Profile]) -> sp.csr_matrix:
         rows, cols, vals = [], [], []
         for row, p in enumerate(profiles):
-            known = [self._concept_column[c] for c in p.concepts if c in self._concept_column]
-            for col in known:
+            weights = {c: w for c, w in p.weights.items() if c in self._concept_column}
+            norm = np.sqrt(sum(w * w for w in weights.values()))
+            for name, weight in weights.items():
                 rows.append(row)
-                cols.append(col)
-                vals.append(1.0 / np.sqrt(len(known)))
+                cols.append(self._concept_column[name])
+                vals.append(weight / norm)
         return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
                              shape=(len(profiles), max(1, len(self._concept_column))))
 
@@ -95,10 +96,12 @@ class _Index:
         if not code:
             return np.zeros(len(self.records), dtype=np.float32)
         heading, chapter = _hs_ints(code, 4), _hs_ints(code, 2)
-        fit = np.where(self._chapter == chapter, np.float32(0.35 if heading >= 0 else 0.5), np.float32(0))
+        sure = {d: np.minimum(self._hs_confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
+        fit = np.where(self._chapter == chapter, np.float32(0.35 if heading >= 0 else 0.5) * sure[2],
+                       np.float32(0))
         if heading >= 0:
-            fit = np.where(self._heading == heading, np.float32(1.0), fit)
-        return fit * np.minimum(self._hs_confidence, np.float32(query.hs.confidence))
+            fit = np.where(self._heading == heading, sure[4], fit)
+        return fit
 
     def _stage_one(self, queries: Sequence[Profile], query_words: sp.csr_matrix) -> np.ndarray:
         w = {n: max(self.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}

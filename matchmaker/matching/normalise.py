@@ -12,8 +12,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic",
-           "drop_exclusions"]
+__all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic"]
 
 _NON_WORD = re.compile(r"[^\w]+|_")
 _CYRILLIC = re.compile(r"[а-я]")
@@ -30,14 +29,6 @@ STOPWORDS = {
     "ru": frozenset("и или из для с со в во на к по от не без кроме их его как что прочие прочий "
                     "прочая прочее".split()),
 }
-
-# "Fish, frozen, excluding fish fillets; ..." names what the product is NOT: tariff texts and
-# careful buyers both write such clauses, and their nouns must not count as the product. The
-# clause runs from the marker to the next ; : . ( ) or line end (commas stay inside it: lists).
-_EXCLUSION = re.compile(
-    r"\b(?:excluding|except|other than|not including|not containing"
-    r"|kecuali|selain|tidak termasuk"
-    r"|кроме|за исключением|исключая|не включая|помимо)\b[^;:.(),\n]*", re.IGNORECASE)
 
 _TRANSLIT = str.maketrans({
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
@@ -64,17 +55,6 @@ def normalise(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
     return " ".join(_NON_WORD.sub(" ", text).split())
-
-
-def drop_exclusions(text: str | None) -> str:
-    """``text`` without its "excluding ..." clauses (English, Indonesian, Russian markers).
-
-    >>> drop_exclusions("Fish, frozen, excluding fish fillets; tuna")
-    'Fish, frozen, ; tuna'
-    >>> drop_exclusions("Рыба мороженая, за исключением рыбного филе")
-    'Рыба мороженая, '
-    """
-    return _EXCLUSION.sub("", text) if text else ""
 
 
 def tokens(text: str | None) -> list[str]:

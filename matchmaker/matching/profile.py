@@ -9,17 +9,22 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
+from typing import Mapping, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
 from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, infer_hs
-from matchmaker.matching.normalise import STOPWORDS, detect_language, drop_exclusions, normalise, \
-    phonetic, stem, transliterate
+from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, phonetic, stem, \
+    transliterate
 from matchmaker.matching.records import Demand, Product
 
-__all__ = ["Profile", "build_profile"]
+__all__ = ["Profile", "build_profile", "CLAUSE_WEIGHT"]
+
+# A text's first clause names the product ("Fish, frozen; tuna", "Мясо ...; туши"), later ones
+# qualify it: a concept counts 1 in the first clause, 1/1.25 in the second, 1/1.5 in the third...
+# On the benchmark's dev half: 0 gave nDCG@10 0.686, 0.25 gave 0.697, 0.5 0.698 (lower MRR), 1.0 0.685.
+CLAUSE_WEIGHT = 0.25
 
 Record = Union[Product, Demand]
 
@@ -32,6 +37,7 @@ class Profile:
     grams: tuple[str, ...]        # character n-grams of a Latin spelling key, for cognates
     hits: tuple[ConceptHit, ...]
     concepts: frozenset[str]
+    weights: Mapping[str, float]  # each concept's weight: 1 in the first clause, less in later ones
     hs: HsGuess
     sector: str
     title_key: str                # normalised, transliterated title, for fuzzy comparison
@@ -50,14 +56,19 @@ def _sector(hs: HsGuess, hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabu
     return min(sectors, key=lambda s: (-sectors[s], s)) if sectors else "other"
 
 
+def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
+    rank = {clause: r for r, clause in enumerate(sorted({h.clause for h in hits}))}
+    return {h.concept: 1.0 / (1.0 + CLAUSE_WEIGHT * rank[h.clause]) for h in hits}
+
+
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     """Read a product or a request once for every component."""
-    text = normalise(drop_exclusions(f"{record.title}; {record.description or ''}"))
+    text = normalise(f"{record.title} {record.description or ''}")
     all_words = text.split()
     language = detect_language(all_words, record.language)
     stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
     content = [w for w in all_words if w not in stop]
-    hits = tuple(vocabulary.tag(text))
+    hits = tuple(vocabulary.tag(f"{record.title}; {record.description or ''}"))
     if record.hs_code:
         hs = HsGuess(record.hs_code, 1.0, "given")
     else:
@@ -69,6 +80,7 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         grams=tuple(g for w in content if not w.isdigit() for g in _grams(w)),
         hits=hits,
         concepts=frozenset(h.concept for h in hits),
+        weights=_weights(hits),
         hs=hs,
         sector=_sector(hs, hits, vocabulary),
         title_key=transliterate(normalise(record.title)),
