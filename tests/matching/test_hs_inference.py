@@ -1,5 +1,7 @@
 """HS inference by weighted votes over the hierarchy, free word order, tariff-style requests."""
 
+import pytest
+
 from matchmaker.matching import ConceptVocabulary, Demand, Product, ProductIndex
 from matchmaker.matching.hs import HsGuess, hs_similarity, infer_hs
 
@@ -93,3 +95,14 @@ def test_hits_note_their_clause_and_concepts_in_later_clauses_weigh_less():
     profile = build_profile(Demand("d", "Kemeja katun; meja"), LATIN)
     assert [(h.concept, h.clause) for h in profile.hits] == [("shirt", 0), ("cotton", 0), ("table", 1)]
     assert profile.weights["shirt"] == profile.weights["cotton"] == 1.0 > profile.weights["table"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("meja jati", "9403"),            # teak table: the piece of furniture, not teak logs
+    ("kursi rotan", "9401"),          # rattan chair
+    ("мебель из тика", "9403"),       # teak furniture
+])
+def test_a_material_does_not_swallow_the_product_it_is_made_into(text, expected):
+    from matchmaker.matching import hs_codes_for_words
+
+    assert hs_codes_for_words(text)[0] == expected
