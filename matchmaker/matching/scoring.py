@@ -21,18 +21,20 @@ from rapidfuzz import fuzz
 from matchmaker.matching.fit import structured_fit
 from matchmaker.matching.hs import hs_similarity
 from matchmaker.matching.profile import Profile
+from matchmaker.vocabulary import N_
 
 __all__ = ["DEFAULT_WEIGHTS", "LABELS", "resolve_weights", "concept_similarity", "fuzzy_similarity",
            "other_components"]
 
 DEFAULT_WEIGHTS: dict[str, float] = {"text": 0.30, "concepts": 0.25, "hs": 0.20, "fuzzy": 0.10,
                                      "fit": 0.15}
+# Marked with N_ so the web interface can show them translated; the engine itself stays English.
 LABELS = {
-    "text": "Same words",
-    "concepts": "Same products (across languages)",
-    "hs": "HS code fit",
-    "fuzzy": "Similar titles (typos, transliteration)",
-    "fit": "Quantity, price, Incoterms, corridor",
+    "text": N_("Same words"),
+    "concepts": N_("Same products (across languages)"),
+    "hs": N_("HS code fit"),
+    "fuzzy": N_("Similar titles (typos, transliteration)"),
+    "fit": N_("Quantity, price, Incoterms, corridor"),
 }
 FUZZY_FLOOR = 50  # rapidfuzz gives unrelated titles about 30–50; only the part above counts
 
