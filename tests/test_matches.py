@@ -120,3 +120,13 @@ def test_a_request_without_hs_code_is_filed_under_the_sector_its_words_name(clie
     listing = client.get("/requests/?sector=textiles").get_data(as_text=True)
     assert "Платки и хиджабы оптом" in listing
     assert "Платки и хиджабы оптом" not in client.get("/requests/?sector=other").get_data(as_text=True)
+
+
+def test_members_see_how_many_matches_each_of_their_items_has(client, auth, make, db):
+    exporter, teak, _, buyer_org, _ = _setup_catalogue(make)
+    make.request(buyer_org, title="Teak dining furniture for hotels")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    count = len(_matches(db, product_id=teak.id))
+    auth.login(make.user(exporter).email)
+    page = client.get(f"/organisations/{exporter.id}").get_data(as_text=True)
+    assert f"{count} match" in page

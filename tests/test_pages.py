@@ -168,3 +168,14 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "does not exist" in response.get_data(as_text=True)
+
+
+def test_listing_labels_trade_outside_the_focus_corridors(client, make):
+    make.product(make.organisation(country="ID"), title="Batik cotton from Pekalongan", hs_code="520812")
+    make.product(make.organisation(country="KZ", name="Kazakh Wool LLP"), title="Kazakh felt from Shymkent",
+                 hs_code="560290")
+    page = client.get("/products/?sector=textiles").get_data(as_text=True)
+    batik, felt = page.index("Batik cotton from Pekalongan"), page.index("Kazakh felt from Shymkent")
+    card_of_felt = page[felt:]
+    assert "outside the focus" in card_of_felt.split('class="card"')[0]
+    assert "outside the focus" not in page[batik:].split('class="card"')[0]

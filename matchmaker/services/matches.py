@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from flask import current_app
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from matchmaker.db import transaction
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
@@ -136,6 +136,15 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
         for key, (score, explanation) in best.items():
             _store(session, existing.get(key), key, score, explanation)
     return {"products": len(products), "requests": len(requests), "matches": len(best), "removed": removed}
+
+
+def counts_for(session: Session, kind: str, item_ids: list[int]) -> dict[int, int]:
+    """How many stored matches each item has, for an organisation's overview."""
+    if not item_ids:
+        return {}
+    column = Match.product_id if kind == "product" else Match.request_id
+    rows = session.exec(select(column, func.count()).where(column.in_(item_ids)).group_by(column)).all()
+    return dict(rows)
 
 
 def for_item(session: Session, kind: str, item, *, viewer) -> list[Match]:

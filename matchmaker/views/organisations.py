@@ -10,7 +10,7 @@ from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import OrganisationForm, StatusForm
 from matchmaker.models import Organisation, User
-from matchmaker.services import catalog, organisations
+from matchmaker.services import catalog, matches, organisations
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -23,11 +23,15 @@ def detail(org_id: int):
         abort(404)
     own = permissions.is_member_of(current_user, org.id)
     curator = current_user.is_authenticated and current_user.is_curator
+    products = catalog.list_for_organisation(session, catalog.PRODUCTS, org.id, include_unpublished=own or curator)
+    requests = catalog.list_for_organisation(session, catalog.REQUESTS, org.id, include_unpublished=own or curator)
     return render_template(
         "organisations/detail.html",
         org=org,
-        products=catalog.list_for_organisation(session, catalog.PRODUCTS, org.id, include_unpublished=own or curator),
-        requests=catalog.list_for_organisation(session, catalog.REQUESTS, org.id, include_unpublished=own or curator),
+        products=products,
+        requests=requests,
+        match_counts={"product": matches.counts_for(session, "product", [p.id for p in products]),
+                      "request": matches.counts_for(session, "request", [r.id for r in requests])},
         show_contacts=permissions.can_see_contacts(session, current_user, org),
         own=own,
         curator=curator,
