@@ -38,7 +38,7 @@ def test_buyer_posts_a_request_and_reads_why_this_match(page, live_server, make)
 
 def test_interface_language_switch_keeps_the_page(page, live_server):
     page.goto(f"{live_server}/products/")
-    page.select_option("#locale", "ru")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#locale", "ru")
     assert page.url.endswith("/products/")
     assert page.locator("h1").inner_text() == "Товары"
