@@ -8,7 +8,7 @@ from flask import Flask
 from htmx_flask import Htmx
 from flask_wtf.csrf import CSRFProtect
 
-from matchmaker import db, i18n, templating
+from matchmaker import db, i18n, security, templating
 from matchmaker.config import PROJECT_ROOT, Config
 
 csrf = CSRFProtect()
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    security.init_app(app)
 
     from matchmaker import auth, cli, errors
     from matchmaker.views import register_blueprints

@@ -179,3 +179,10 @@ def test_listing_labels_trade_outside_the_focus_corridors(client, make):
     card_of_felt = page[felt:]
     assert "outside the focus" in card_of_felt.split('class="card"')[0]
     assert "outside the focus" not in page[batik:].split('class="card"')[0]
+
+
+def test_pages_forbid_foreign_scripts_and_framing(client):
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -18,3 +18,21 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
+
+// Keyboard use of the HS picker: ↓ from the field into the list, ↑/↓ between codes, Esc closes it.
+document.addEventListener("keydown", (event) => {
+  const picker = event.target.closest(".hs-picker");
+  if (!picker) return;
+  const options = [...picker.querySelectorAll("[data-hs-code]")];
+  const at = options.indexOf(event.target);
+  if (event.key === "ArrowDown" && options.length) {
+    event.preventDefault();
+    options[Math.min(at + 1, options.length - 1)].focus();
+  } else if (event.key === "ArrowUp" && at >= 0) {
+    event.preventDefault();
+    (at === 0 ? picker.querySelector("input") : options[at - 1]).focus();
+  } else if (event.key === "Escape") {
+    picker.querySelector(".hs-options").replaceChildren();
+    picker.querySelector("input").focus();
+  }
+});

@@ -39,3 +39,17 @@ def test_register_add_product_with_hs_picker_fix_an_error_and_publish(page, live
 
     page.goto(f"{live_server}/products/?sector=furniture")
     assert page.locator(".card-title", has_text="Kursi makan jati solid").count() == 1
+
+
+def test_hs_picker_works_from_the_keyboard(page, live_server, make):
+    member = make.user(make.organisation(kind="exporter", country="ID"))
+    page.goto(f"{live_server}/login")
+    page.fill("#email", member.email)
+    page.fill("#password", "correct-horse-2026")  # the factory's password (tests/conftest.py)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/products/new")
+    page.fill("#hs_code", "udang beku")
+    page.locator(".hs-option").first.wait_for()
+    page.press("#hs_code", "ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.input_value("#hs_code") == "030617"
