@@ -66,6 +66,10 @@ class User(UserMixin, SQLModel, table=True):
     active: bool = True
     created_at: datetime = _timestamp()
 
+    # organisation.verified_by_id also points at users, so the join column is named.
+    organisation: Optional["Organisation"] = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "[User.organisation_id]"})
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses logins of deactivated users
         return self.active

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, User
+from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile
 from matchmaker.vocabulary import DEMAND_KINDS, SUPPLY_KINDS
 
 # A match at or past this stage means a curator has introduced the two companies to each other.
@@ -31,18 +31,12 @@ def can_view_item(user, item: ProductProfile | BuyingRequest) -> bool:
 
 
 def can_post_products(user) -> bool:
-    return _signed_in(user) and user.organisation_id is not None and _org_kind(user) in SUPPLY_KINDS
+    """Exporters and producers offer products; buyers, importers and chambers do not."""
+    return _signed_in(user) and user.organisation is not None and user.organisation.kind in SUPPLY_KINDS
 
 
 def can_post_requests(user) -> bool:
-    return _signed_in(user) and user.organisation_id is not None and _org_kind(user) in DEMAND_KINDS
-
-
-def _org_kind(user: User) -> str | None:
-    from matchmaker.db import get_session
-
-    org = get_session().get(Organisation, user.organisation_id)
-    return org.kind if org else None
+    return _signed_in(user) and user.organisation is not None and user.organisation.kind in DEMAND_KINDS
 
 
 def can_see_contacts(session: Session, user, organisation: Organisation) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from flask import Flask
 from flask_babel import format_date, format_decimal, gettext
 
 from matchmaker import hs
 from matchmaker.countries import country_name
 from matchmaker.i18n import label
+from matchmaker.matching.explain import Phrase
 from matchmaker.vocabulary import CERTIFICATIONS, is_focus_corridor
 
 
@@ -20,6 +23,18 @@ def fmt_qty(value, unit: str) -> str:
 def cert_meaning(code: str) -> str:
     cert = CERTIFICATIONS.get(code)
     return gettext(cert.meaning) if cert else ""
+
+
+def explain_detail(component: Mapping[str, Any]) -> str:
+    """A stored score component's "why", in the interface language.
+
+    Explanations stored before phrases existed have only the English ``detail``; they show that
+    until ``matchmaker rematch`` stores them again. Plain text: the template escapes it.
+    """
+    phrases = component.get("phrases")
+    if not phrases:
+        return component.get("detail", "")
+    return "; ".join(Phrase.from_dict(phrase).render(gettext) for phrase in phrases)
 
 
 def in_focus(item, kind: str) -> bool:
@@ -36,5 +51,5 @@ def in_focus(item, kind: str) -> bool:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         fmt_qty=fmt_qty, cert_meaning=cert_meaning, in_focus=in_focus, hs_describe=hs.describe,
-        country_name=country_name, format_date=format_date,
+        country_name=country_name, format_date=format_date, explain_detail=explain_detail,
     )

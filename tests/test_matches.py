@@ -58,6 +58,36 @@ def test_why_this_match_page_shows_every_component(client, auth, make, db):
     assert page.count("breakdown-fill") == len(match.explanation["components"])
 
 
+def _why_rows(client, match_id: int, lang: str) -> str:
+    page = client.get(f"/matches/{match_id}?lang={lang}").get_data(as_text=True)
+    return page[page.index("<tbody>"):page.index("</tbody>")]
+
+
+def test_why_this_match_page_explains_in_the_chosen_language(client, make, db):
+    _, teak, _, buyer_org, _ = _setup_catalogue(make)
+    request = make.request(buyer_org, title="Teak dining furniture for hotels", unit="pcs")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, request_id=request.id, product_id=teak.id)[0]
+    assert "quantity 120 meets MOQ 20" in _why_rows(client, match.id, "en")
+    rows = _why_rows(client, match.id, "ru")
+    assert "объём 120 не ниже минимального заказа 20" in rows
+    assert "ID→KZ — приоритетный коридор для отрасли «мебель»" in rows
+    assert "meets MOQ" not in rows and "{" not in rows and "}" not in rows
+
+
+def test_explanations_stored_before_phrases_show_their_english_detail(client, make, db):
+    _, teak, _, buyer_org, _ = _setup_catalogue(make)
+    request = make.request(buyer_org, title="Teak dining furniture for hotels", unit="pcs")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, request_id=request.id, product_id=teak.id)[0]
+    old = dict(match.explanation)
+    old["components"] = [{k: v for k, v in c.items() if k != "phrases"} for c in old["components"]]
+    match.explanation = old
+    db.add(match)
+    db.commit()
+    assert "quantity 120 meets MOQ 20" in _why_rows(client, match.id, "ru")
+
+
 def test_unpublishing_a_product_removes_its_proposed_matches(client, auth, make, db):
     exporter, teak, _, buyer_org, _ = _setup_catalogue(make)
     make.request(buyer_org, title="Teak dining furniture for hotels")

@@ -186,3 +186,12 @@ def test_pages_forbid_foreign_scripts_and_framing(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_home_counts_supply_and_demand_along_the_corridors(client, make):
+    make.product(make.organisation(country="ID"), title="Teak chair", hs_code="940161")
+    make.product(make.organisation(country="KZ"), title="Kazakh pine bench", hs_code="940169")
+    make.request(make.organisation(kind="buyer", country="KZ"), title="Hotel chairs", hs_code="940161")
+    page = client.get("/").get_data(as_text=True)
+    furniture_row = page[page.index("?sector=furniture"):].split("</tr>")[0]
+    assert "2 <small" in furniture_row and "(1 in the corridor)" in furniture_row

@@ -11,11 +11,13 @@ never count as much as a given one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
-from matchmaker.vocabulary import sector_for_hs
+from matchmaker.vocabulary import N_, sector_for_hs
 
 from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
+from matchmaker.matching.explain import Phrase
 
 __all__ = ["HsGuess", "infer_hs", "hs_similarity"]
 
@@ -27,7 +29,12 @@ POSITION_DECAY = 0.2
 CLAUSE_DECAY = 0.5
 ALT_MIN = 0.2  # a runner-up heading with a fifth of the votes still counts (as "a second guess")
 DESCEND = 0.5  # go one level deeper only when that child holds half of its parent's votes
-LEVELS = ((6, 1.0, "same subheading"), (4, 0.75, "same heading"), (2, 0.35, "same chapter"))
+LEVELS = ((6, 1.0, Phrase(N_("same subheading"))), (4, 0.75, Phrase(N_("same heading"))),
+          (2, 0.35, Phrase(N_("same chapter"))))
+_BARE_CHAPTER = Phrase(N_("same chapter (no heading known)"))
+_OTHER_CHAPTER = Phrase(N_("different chapters"))
+_NOT_COMPARABLE = Phrase(N_("cannot compare"))
+_NO_CODE = Phrase(N_("no HS code, none inferred"))
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,19 @@ class HsGuess:
             return self.confidence
         return max(self.confidence, self.parents[level])
 
-    def describe(self) -> str:
+    def describe(self) -> Phrase:
+        """The code and where it came from, e.g. "HS 940360"."""
+        return self._description
+
+    @cached_property
+    def _description(self) -> Phrase:
+        # Built once per guess: every pair scored against this record asks for it again.
         if self.code is None:
-            return "no HS code, none inferred"
+            return _NO_CODE
         if self.source == "given":
-            return f"HS {self.code}"
-        return f"inferred {self.code} from '{self.words}' (confidence {self.confidence:.1f})"
+            return Phrase(N_("HS {code}"), {"code": self.code})
+        return Phrase(N_("inferred {code} from '{words}' (confidence {confidence:.1f})"),
+                      {"code": self.code, "words": self.words, "confidence": self.confidence})
 
 
 def _votes(hits: Sequence[ConceptHit], vocabulary: ConceptVocabulary) -> tuple[dict[str, float], float]:
@@ -91,7 +105,7 @@ def infer_hs(hits: Sequence[ConceptHit], vocabulary: ConceptVocabulary) -> HsGue
     >>> v = ConceptVocabulary.from_entries([
     ...     {"concept": "teak", "hs": ["4403", "9403"], "id": ["jati"]},
     ...     {"concept": "table", "hs": ["9403"], "id": ["meja"]}])
-    >>> infer_hs(v.tag("meja jati"), v).describe()
+    >>> infer_hs(v.tag("meja jati"), v).describe().render()
     "inferred 9403 from 'meja jati' (confidence 0.7)"
     """
     votes, total = _votes(hits, vocabulary)
@@ -123,19 +137,26 @@ def _compatible(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
 
-def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, str]:
+def _compared(level: Phrase, product: HsGuess, demand: HsGuess) -> Phrase:
+    """How deep the codes agree (``level``), then both codes and where they came from."""
+    return Phrase(N_("{level}: product {product}, request {request}"),
+                  {"level": level, "product": product.describe(), "request": demand.describe()})
+
+
+def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, Phrase]:
     """1.0 same subheading, 0.75 same heading, 0.35 same chapter, times the weaker side's
     confidence in the level the two codes share.
 
     Codes are compared only as deep as the shorter one goes: a request for heading 9403 fits every
     9403xx product fully (a bare chapter only half).
 
-    >>> hs_similarity(HsGuess("940360", 1.0, "given"), HsGuess("9403", 0.8, "inferred", "meja jati"))
+    >>> value, detail = hs_similarity(HsGuess("940360", 1.0, "given"),
+    ...                               HsGuess("9403", 0.8, "inferred", "meja jati"))
+    >>> value, detail.render()
     (0.8, "same heading: product HS 940360, request inferred 9403 from 'meja jati' (confidence 0.8)")
     """
     if product.code is None or demand.code is None:
-        return 0.0, f"cannot compare: product {product.describe()}, request {demand.describe()}"
-    both = f"product {product.describe()}, request {demand.describe()}"
+        return 0.0, _compared(_NOT_COMPARABLE, product, demand)
     shorter, longer = sorted((product.code[:6], demand.code[:6]), key=len)
 
     def sure(digits: int) -> float:  # the weaker side's confidence in the level they share
@@ -143,18 +164,20 @@ def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, str]:
 
     if longer.startswith(shorter):
         # Agreement as deep as the shorter code goes; a chapter alone says little.
-        value, label = (1.0, "same subheading") if len(shorter) == 6 else \
-            (1.0, "same heading") if len(shorter) == 4 else (0.5, "same chapter (no heading known)")
-        return round(value * sure(len(shorter)), 4), f"{label}: {both}"
+        value, label = (1.0, LEVELS[0][2]) if len(shorter) == 6 else \
+            (1.0, LEVELS[1][2]) if len(shorter) == 4 else (0.5, _BARE_CHAPTER)
+        return round(value * sure(len(shorter)), 4), _compared(label, product, demand)
     for digits, value, label in LEVELS[1:]:
         if shorter[:digits] == longer[:digits]:
-            found = (round(value * sure(digits), 4), f"{label}: {both}")
+            found = (round(value * sure(digits), 4), _compared(label, product, demand))
             break
     else:
-        found = (0.0, f"different chapters: {both}")
+        found = (0.0, _compared(_OTHER_CHAPTER, product, demand))
     for guess, other in ((demand, product), (product, demand)):
         for heading, share in guess.others:
             if other.code.startswith(heading) and LEVELS[1][1] * min(share, other.confidence) > found[0]:
+                second = Phrase(N_("same heading as a second guess {heading} ({share:.1f})"),
+                                {"heading": heading, "share": share})
                 found = (round(LEVELS[1][1] * min(share, other.confidence), 4),
-                         f"same heading as a second guess {heading} ({share:.1f}): {both}")
+                         _compared(second, product, demand))
     return found

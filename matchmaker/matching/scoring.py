@@ -18,6 +18,7 @@ from typing import Mapping
 
 from rapidfuzz import fuzz
 
+from matchmaker.matching.explain import NONE, Detail, Phrase
 from matchmaker.matching.fit import structured_fit
 from matchmaker.matching.hs import hs_similarity
 from matchmaker.matching.profile import Profile
@@ -58,33 +59,38 @@ def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     return {name: round(weight / total, 6) for name, weight in merged.items()}
 
 
-def concept_similarity(product: Profile, demand: Profile) -> tuple[float, str]:
+_NONE_IN_PRODUCT = Phrase(N_("no known product concept found in the product"))
+_NONE_IN_REQUEST = Phrase(N_("no known product concept found in the request"))
+
+
+def concept_similarity(product: Profile, demand: Profile) -> tuple[float, tuple[Phrase, ...]]:
     """Cosine of the two concept sets, each concept weighted as in ``Profile.weights`` (less when
     named only in a later clause)."""
     if not product.concepts or not demand.concepts:
-        side = "product" if not product.concepts else "request"
-        return 0.0, f"no known product concept found in the {side}"
+        return 0.0, (_NONE_IN_PRODUCT if not product.concepts else _NONE_IN_REQUEST,)
     wp, wd = product.weights, demand.weights
     shared = product.concepts & demand.concepts
     value = sum(wp[c] * wd[c] for c in shared) / math.sqrt(
         sum(w * w for w in wp.values()) * sum(w * w for w in wd.values()))
     words = {h.concept: h for h in demand.hits}
-    parts = [f"{c} ('{words[c].words}')" for c in sorted(shared)]
-    detail = f"shared: {', '.join(parts) or 'none'}"
-    missing = sorted(demand.concepts - shared)
+    # Concept ids and the buyer's words are data, shown as they are in every language.
+    found = tuple(f"{c} ('{words[c].words}')" for c in sorted(shared))
+    phrases = (Phrase(N_("shared: {concepts}"), {"concepts": found or NONE}),)
+    missing = tuple(sorted(demand.concepts - shared))
     if missing:
-        detail += f"; asked for but not offered: {', '.join(missing)}"
-    return value, detail
+        phrases += (Phrase(N_("asked for but not offered: {concepts}"), {"concepts": missing}),)
+    return value, phrases
 
 
-def fuzzy_similarity(product: Profile, demand: Profile) -> tuple[float, str]:
+def fuzzy_similarity(product: Profile, demand: Profile) -> tuple[float, Phrase]:
     """rapidfuzz token-set ratio of the transliterated titles, above a noise floor."""
     ratio = fuzz.token_set_ratio(product.title_key, demand.title_key)
     value = max(0.0, (ratio - FUZZY_FLOOR) / (100 - FUZZY_FLOOR))
-    return value, f"titles '{product.title_key}' and '{demand.title_key}' are {ratio:.0f}% alike"
+    return value, Phrase(N_("titles '{product}' and '{request}' are {ratio:.0f}% alike"),
+                         {"product": product.title_key, "request": demand.title_key, "ratio": float(ratio)})
 
 
-def other_components(product: Profile, demand: Profile) -> dict[str, tuple[float, str]]:
+def other_components(product: Profile, demand: Profile) -> dict[str, tuple[float, Detail]]:
     """Every component except ``text`` (which needs the index's fitted TF-IDF)."""
     sector = product.sector if product.hs.code else demand.sector
     return {

@@ -18,6 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matchmaker.vocabulary import N_
+
+from matchmaker.matching.explain import NONE, Phrase
 from matchmaker.matching.profile import Profile
 
 __all__ = ["TextModel", "WORD_SHARE"]
@@ -85,11 +88,13 @@ class TextModel:
         return self._combine(*(self.blocks[n].queries([getattr(p, n) for p in profiles])
                                for n in _BLOCKS))
 
-    def describe(self, catalogue_words: sp.csr_matrix, query_words: sp.csr_matrix, value: float) -> str:
+    def describe(self, catalogue_words: sp.csr_matrix, query_words: sp.csr_matrix, value: float) -> Phrase:
         """Which stems the two texts share, and the word and spelling parts of ``value``."""
         product = catalogue_words.multiply(query_words).tocoo()
         word_cos = float(product.data.sum())
         order = np.argsort(-product.data, kind="stable")[:5]
-        shared = ", ".join(str(self.blocks["words"].names[product.col[i]]) for i in order) or "none"
+        shared = tuple(str(self.blocks["words"].names[product.col[i]]) for i in order)  # stems: data
         spelling = (value - WORD_SHARE * word_cos) / (1 - WORD_SHARE)
-        return f"shared words: {shared}; word similarity {word_cos:.2f}, spelling similarity {spelling:.2f}"
+        return Phrase(N_("shared words: {words}; word similarity {word_similarity:.2f}, "
+                         "spelling similarity {spelling_similarity:.2f}"),
+                      {"words": shared or NONE, "word_similarity": word_cos, "spelling_similarity": spelling})

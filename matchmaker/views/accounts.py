@@ -31,7 +31,7 @@ def login():
             flash(_("Welcome back, %(name)s.", name=user.name or user.email), "success")
             return redirect(_safe_next(url_for("organisations.mine")))
         form.password.errors = [_("Wrong email or password.")]
-    return render_template("accounts/login.html", form=form), 200 if request.method == "GET" or form.errors == {} else 400
+    return render_template("accounts/login.html", form=form), 400 if request.method == "POST" else 200
 
 
 @bp.post("/logout")

@@ -46,7 +46,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         query = request.args.get("q", "").strip()[:100]
         page = catalog.list_published(get_session(), kind, sector=sector, country=country, query=query,
                                       page=_page_number())
-        template = f"catalog/_list.html" if request.htmx and not request.htmx.boosted else "catalog/index.html"
+        template = "catalog/_list.html" if request.htmx and not request.htmx.boosted else "catalog/index.html"
         return render_template(template, kind=kind.name, page=page, sector=sector, country=country, query=query)
 
     @bp.get("/<int:item_id>")
@@ -70,7 +70,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             matches.refresh(get_session(), kind.name, item)
             flash(_("Published.") if publish else _("Saved as a draft."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
-        return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status(form)
+        return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status()
 
     @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
     @login_required
@@ -87,7 +87,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             matches.refresh(get_session(), kind.name, item)
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
-        return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status(form)
+        return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status()
 
     @bp.post("/<int:item_id>/status")
     @login_required
@@ -105,7 +105,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
     return bp
 
 
-def _form_status(form) -> int:
+def _form_status() -> int:
     return 400 if request.method == "POST" else 200
 
 

@@ -16,14 +16,15 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():
     figures = catalog.corridor_figures(get_session())
-    by_sector = {code: {"products": 0, "requests": 0, "focus": 0} for code in SECTORS}
+    empty = {"products": 0, "requests": 0, "products_focus": 0, "requests_focus": 0}
+    by_sector = {code: dict(empty) for code in SECTORS}
     for row in figures:
-        cell = by_sector.setdefault(row["sector"], {"products": 0, "requests": 0, "focus": 0})
+        cell = by_sector.setdefault(row["sector"], dict(empty))
         cell[row["side"]] += row["count"]
         corridor = FOCUS_CORRIDORS.get(row["sector"])
-        exporter_side = "products" if row["side"] == "products" else "requests"
-        if corridor and row["country"] == (corridor[0] if exporter_side == "products" else corridor[1]):
-            cell["focus"] += row["count"]
+        # Supply counts toward the corridor from its exporting end, demand from its importing end.
+        if corridor and row["country"] == corridor[0 if row["side"] == "products" else 1]:
+            cell[row["side"] + "_focus"] += row["count"]
     return render_template("main/home.html", by_sector=by_sector, corridors=FOCUS_CORRIDORS)
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from matchmaker.matching import Demand, Product, explain
+from matchmaker.matching.explain import render_detail
 from matchmaker.matching.fit import NEUTRAL, structured_fit
 
 
@@ -55,7 +56,7 @@ def test_fuzzy_catches_transliteration_and_typos(tiny_vocabulary, product_title,
 def test_fit_unknown_values_are_neutral_and_said():
     fit, detail = structured_fit(Product("p", "t"), Demand("d", "t"), "furniture")
     assert fit == NEUTRAL
-    assert "unknown" in detail
+    assert "unknown" in render_detail(detail)
 
 
 def test_fit_rewards_a_seller_who_can_serve_the_order():
@@ -64,7 +65,7 @@ def test_fit_rewards_a_seller_who_can_serve_the_order():
     demand = Demand("d", "t", country="KZ", quantity=500, max_price_usd=60, incoterms=("FOB", "CIF"),
                     unit="pcs")
     fit, detail = structured_fit(good, demand, "furniture")
-    assert fit == 1.0 and "focus corridor" in detail
+    assert fit == 1.0 and "focus corridor" in render_detail(detail)
 
 
 @pytest.mark.parametrize("changes, phrase", [
@@ -78,19 +79,19 @@ def test_fit_penalises_each_mismatch(changes, phrase):
                 incoterms=("FOB",), unit="pcs")
     demand = Demand("d", "t", country="KZ", quantity=500, max_price_usd=60, incoterms=("FOB",), unit="pcs")
     fit, detail = structured_fit(Product(**{**base, **changes}), demand, "furniture")
-    assert fit < 1.0 and phrase in detail
+    assert fit < 1.0 and phrase in render_detail(detail)
 
 
 def test_fit_converts_tonnes_and_kilograms():
     fit, detail = structured_fit(Product("p", "t", moq=2, unit="t"), Demand("d", "t", quantity=5000, unit="kg"),
                                  "fisheries")
-    assert "meets MOQ" in detail
+    assert "meets MOQ" in render_detail(detail)
 
 
 def test_corridor_depends_on_sector_direction():
     p, d = Product("p", "t", country="KZ"), Demand("d", "t", country="ID")
-    assert "focus corridor" in structured_fit(p, d, "meat")[1]
-    assert "not a focus corridor" in structured_fit(p, d, "furniture")[1]
+    assert "focus corridor" in render_detail(structured_fit(p, d, "meat")[1])
+    assert "not a focus corridor" in render_detail(structured_fit(p, d, "furniture")[1])
 
 
 def test_weights_change_the_score_and_must_be_known(tiny_vocabulary):

@@ -42,7 +42,7 @@ def test_hs_inferred_from_agreeing_concepts(tiny_vocabulary):
     guess = infer_hs(tiny_vocabulary.tag("meja jati"), tiny_vocabulary)
     assert guess.code == "9403" and guess.source == "inferred"
     assert 0 < guess.confidence < 1
-    assert guess.describe().startswith("inferred 9403 from 'meja jati' (confidence")
+    assert guess.describe().render().startswith("inferred 9403 from 'meja jati' (confidence")
 
 
 def test_no_concept_means_no_hs_guess(tiny_vocabulary):
@@ -60,7 +60,7 @@ def test_no_concept_means_no_hs_guess(tiny_vocabulary):
 def test_hs_levels(product, demand, value):
     score, detail = hs_similarity(HsGuess(product, 1.0, "given"), HsGuess(demand, 1.0, "given"))
     assert score == value
-    assert product in detail and demand in detail
+    assert product in detail.render() and demand in detail.render()
 
 
 def test_hs_inferred_confidence_scales_the_value():
@@ -70,4 +70,4 @@ def test_hs_inferred_confidence_scales_the_value():
 
 def test_unknown_hs_scores_zero_and_says_so():
     score, detail = hs_similarity(HsGuess(None), HsGuess("9403", 1.0, "given"))
-    assert score == 0 and "no HS code" in detail
+    assert score == 0 and "no HS code" in detail.render()
