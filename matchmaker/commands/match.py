@@ -33,8 +33,10 @@ def match_command(products_path: Path, demands_path: Path, top: int, out_path: P
     skipped = bad_products + bad_demands
     for bad in skipped:
         click.echo(f"skipped {bad}", err=True)
-    index = ProductIndex(products)
     show = len(demands) >= PROGRESS_FROM
+    if show:  # building a large index takes a while before the bar can move
+        click.echo(f"indexing {len(products)} products…", err=True)
+    index = ProductIndex(products)
     with tqdm(total=len(demands), unit="request", disable=not show, file=sys.stderr) as bar:
         try:
             with out_path.open("w", encoding="utf-8") as handle:
