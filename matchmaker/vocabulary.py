@@ -98,6 +98,22 @@ UNITS: dict[str, str] = {
     "containers": N_("40-ft containers"),
 }
 
+# How people write units and languages in spreadsheets, mapped to the codes above.
+UNIT_SYNONYMS: dict[str, str] = {
+    "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg", "кг": "kg",
+    "ton": "t", "tons": "t", "tonne": "t", "tonnes": "t", "mt": "t", "т": "t", "тонн": "t", "тонна": "t",
+    "pc": "pcs", "piece": "pcs", "pieces": "pcs", "unit": "pcs", "units": "pcs", "шт": "pcs", "buah": "pcs",
+    "set": "sets", "комплект": "sets", "комплектов": "sets",
+    "metre": "m", "meter": "m", "metres": "m", "meters": "m", "м": "m",
+    "sqm": "m2", "m²": "m2", "м2": "m2", "cbm": "m3", "m³": "m3", "м3": "m3",
+    "litre": "l", "liter": "l", "litres": "l", "liters": "l", "л": "l",
+    "container": "containers", "fcl": "containers",
+}
+LANGUAGE_SYNONYMS: dict[str, str] = {
+    "english": "en", "eng": "en", "indonesian": "id", "bahasa": "id", "bahasa indonesia": "id", "ind": "id",
+    "russian": "ru", "rus": "ru", "русский": "ru",
+}
+
 ORGANISATION_KINDS: dict[str, str] = {
     "exporter": N_("Exporter"),
     "producer": N_("Producer"),

@@ -37,8 +37,8 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, object]]:
         if path.suffix.lower() == ".csv":
             reader = csv.DictReader(handle)
             for row in reader:
-                # Empty CSV cells are unknown values, not empty strings.
-                yield reader.line_num, {k: v for k, v in row.items() if k and v not in (None, "")}
+                # Empty CSV cells are unknown values, not empty strings; headers typed as "Title " still count.
+                yield reader.line_num, {k.strip().lower(): v for k, v in row.items() if k and v not in (None, "")}
             return
         for number, line in enumerate(handle, start=1):
             if not line.strip():

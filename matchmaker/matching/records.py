@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping
 
 from matchmaker import vocabulary as vocab
@@ -90,11 +91,13 @@ def _codes(data: Mapping, field: str, known: Mapping, *, upper: bool) -> tuple[s
     return tuple(sorted(codes))
 
 
-def _choice(data: Mapping, field: str, known: Mapping, *, upper: bool) -> str | None:
+def _choice(data: Mapping, field: str, known: Mapping, *, upper: bool,
+            synonyms: Mapping[str, str] = {}) -> str | None:
     value = _text(data, field, 40)
     if value is None:
         return None
-    value = value.upper() if upper else value.lower()
+    value = value.upper() if upper else value.lower().rstrip(".")
+    value = synonyms.get(value, value)
     if value not in known:
         raise InputError(field, f"unknown value {value!r}; known: {', '.join(known)}")
     return value
@@ -114,9 +117,25 @@ def _country(data: Mapping) -> str | None:
     value = _text(data, "country", 10)
     if value is None:
         return None
-    if not re.fullmatch(r"[A-Za-z]{2}", value):
-        raise InputError("country", f"{value!r} is not a two-letter country code like ID or KZ")
-    return value.upper()
+    if re.fullmatch(r"[A-Za-z]{2}", value):
+        return value.upper()
+    code = _country_codes_by_name().get(value.lower())
+    if code is None:
+        raise InputError("country", f"{value!r} is not a country code like ID or KZ, nor a country name")
+    return code
+
+
+@lru_cache(maxsize=1)
+def _country_codes_by_name() -> dict[str, str]:
+    """"Indonesia", «Казахстан», "Kazakstan" → ID, KZ: country names in the three languages (CLDR)."""
+    from babel import Locale
+
+    names = {}
+    for language in ("en", "id", "ru"):
+        for code, name in Locale(language).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names.setdefault(name.lower(), code)
+    return names
 
 
 def _common(data: Mapping) -> dict[str, Any]:
@@ -128,9 +147,9 @@ def _common(data: Mapping) -> dict[str, Any]:
         "description": _text(data, "description", vocab.DESCRIPTION_MAX),
         "hs_code": _hs_code(data),
         "country": _country(data),
-        "unit": _choice(data, "unit", vocab.UNITS, upper=False),
+        "unit": _choice(data, "unit", vocab.UNITS, upper=False, synonyms=vocab.UNIT_SYNONYMS),
         "incoterms": _codes(data, "incoterms", vocab.INCOTERMS, upper=True),
-        "language": _choice(data, "language", vocab.LANGUAGES, upper=False),
+        "language": _choice(data, "language", vocab.LANGUAGES, upper=False, synonyms=vocab.LANGUAGE_SYNONYMS),
     }
 
 

@@ -96,3 +96,13 @@ def test_top_must_be_a_positive_number(tmp_path, top):
     result, _ = run(tmp_path, write_jsonl(tmp_path / "p.jsonl", PRODUCTS),
                     write_jsonl(tmp_path / "d.jsonl", DEMANDS), top=top)
     assert result.exit_code == 2
+
+
+def test_csv_headers_are_read_whatever_their_case_and_spacing(tmp_path):
+    from matchmaker.matching import Product
+    from matchmaker.matching.io import read_records
+
+    path = tmp_path / "products.csv"
+    path.write_text("ID, Title ,Country\np1,Halal beef,kz\n", encoding="utf-8")
+    records, bad = read_records(path, Product.from_mapping)
+    assert bad == [] and records[0].title == "Halal beef" and records[0].country == "KZ"

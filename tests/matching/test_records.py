@@ -46,7 +46,7 @@ def test_space_and_comma_separated_lists():
     ({"capacity_per_month": vocabulary.MAX_QUANTITY * 10}, "capacity_per_month"),
     ({"price_usd": vocabulary.MAX_PRICE_USD + 1}, "price_usd"),
     ({"hs_code": "94a3"}, "hs_code"),
-    ({"country": "Indonesia"}, "country"),
+    ({"country": "Atlantis"}, "country"),
     ({"unit": "bushels"}, "unit"),
     ({"language": "fr"}, "language"),
 ])
@@ -73,3 +73,15 @@ def test_bad_demand_values_name_their_field(changes, field):
 def test_records_are_frozen():
     with pytest.raises(AttributeError):
         Product("p", "t").title = "other"
+
+
+@pytest.mark.parametrize("unit, language, country, expected", [
+    ("tons", "English", "Indonesia", ("t", "en", "ID")),
+    ("MT", "Bahasa Indonesia", "Kazakhstan", ("t", "id", "KZ")),
+    ("pieces", "russian", "Казахстан", ("pcs", "ru", "KZ")),
+    ("кг", "ru", "kz", ("kg", "ru", "KZ")),
+])
+def test_spreadsheet_spellings_of_units_languages_and_countries_are_understood(unit, language, country, expected):
+    product = Product.from_mapping({"id": "p1", "title": "Beef", "unit": unit, "language": language,
+                                    "country": country})
+    assert (product.unit, product.language, product.country) == expected
