@@ -11,7 +11,7 @@ from matchmaker import hs
 from matchmaker.countries import country_name
 from matchmaker.i18n import label
 from matchmaker.matching.explain import Phrase
-from matchmaker.vocabulary import CERTIFICATIONS, is_focus_corridor
+from matchmaker.vocabulary import CERTIFICATIONS, FOCUS_CORRIDORS
 
 
 def fmt_qty(value, unit: str) -> str:
@@ -39,13 +39,10 @@ def explain_detail(component: Mapping[str, Any]) -> str:
 
 def in_focus(item, kind: str) -> bool:
     """Products are in focus when exported from the corridor's origin; requests when the buyer is at its end."""
-    country = item.organisation.country
-    from matchmaker.vocabulary import FOCUS_CORRIDORS
-
     corridor = FOCUS_CORRIDORS.get(item.sector)
     if corridor is None:
         return False
-    return is_focus_corridor(item.sector, country, corridor[1]) if kind == "product" else corridor[1] == country
+    return item.organisation.country == corridor[0 if kind == "product" else 1]
 
 
 def init_app(app: Flask) -> None:
