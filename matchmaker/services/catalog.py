@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Generic, Optional, TypeVar
+from typing import Generic, TypeVar
 
 from sqlmodel import Session, SQLModel, func, select
 
@@ -92,13 +92,13 @@ def create(session: Session, kind: ItemKind, *, actor: User, data: SQLModel, pub
     return item
 
 
-def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLModel, publish: Optional[bool] = None):
+def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLModel, publish: bool = False):
     before = audit.snapshot(item)
     with transaction(session):
         for key, value in data.model_dump().items():
             setattr(item, key, value)
-        if publish is not None:
-            item.status = "published" if publish else item.status
+        if publish:
+            item.status = "published"
         derive_sector(item)
         item.updated_at = utcnow()
         session.add(item)

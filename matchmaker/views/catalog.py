@@ -82,8 +82,8 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
                 if field in form and getattr(item, field) is not None:
                     form[field].data = f"{getattr(item, field):g}"
         if form.validate_on_submit() and (data := form.validated()) is not None:
-            publish = True if "publish" in request.form else None
-            catalog.update(get_session(), kind, actor=current_user, item=item, data=data, publish=publish)
+            catalog.update(get_session(), kind, actor=current_user, item=item, data=data,
+                           publish="publish" in request.form)
             matches.refresh(get_session(), kind.name, item)
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
