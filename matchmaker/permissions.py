@@ -30,6 +30,21 @@ def can_view_item(user, item: ProductProfile | BuyingRequest) -> bool:
     return can_edit_item(user, item) or (_signed_in(user) and user.is_curator)
 
 
+def can_see_matches(user, item: ProductProfile | BuyingRequest) -> bool:
+    """Whom the engine proposes to a company is its business: only the item's own organisation and
+    curators (admins included) see an item's proposed partners."""
+    return can_edit_item(user, item) or (_signed_in(user) and user.is_curator)
+
+
+def can_view_match(user, match: Match) -> bool:
+    """A match page is for the two parties' members and curators; for anyone else it does not exist.
+    A party sees it only while it may see both sides, so a match never reveals the other's draft."""
+    if _signed_in(user) and user.is_curator:
+        return True
+    party = is_member_of(user, match.product.organisation_id) or is_member_of(user, match.request.organisation_id)
+    return party and can_view_item(user, match.product) and can_view_item(user, match.request)
+
+
 def can_post_products(user) -> bool:
     """Exporters and producers offer products; buyers, importers and chambers do not."""
     return _signed_in(user) and user.organisation is not None and user.organisation.kind in SUPPLY_KINDS

@@ -47,7 +47,8 @@ def test_posting_a_request_stores_ranked_matches_with_explanations(client, auth,
 
 
 def test_why_this_match_page_shows_every_component(client, auth, make, db):
-    _, teak, _, buyer_org, _ = _setup_catalogue(make)
+    _, teak, _, buyer_org, buyer = _setup_catalogue(make)
+    auth.login(buyer.email)  # a match page is for the parties
     request = make.request(buyer_org, title="Teak dining furniture for hotels", language="en")
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, request_id=request.id, product_id=teak.id)[0]
@@ -63,8 +64,9 @@ def _why_rows(client, match_id: int, lang: str) -> str:
     return page[page.index("<tbody>"):page.index("</tbody>")]
 
 
-def test_why_this_match_page_explains_in_the_chosen_language(client, make, db):
-    _, teak, _, buyer_org, _ = _setup_catalogue(make)
+def test_why_this_match_page_explains_in_the_chosen_language(client, auth, make, db):
+    _, teak, _, buyer_org, buyer = _setup_catalogue(make)
+    auth.login(buyer.email)  # a match page is for the parties
     request = make.request(buyer_org, title="Teak dining furniture for hotels", unit="pcs")
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, request_id=request.id, product_id=teak.id)[0]
@@ -75,8 +77,9 @@ def test_why_this_match_page_explains_in_the_chosen_language(client, make, db):
     assert "meets MOQ" not in rows and "{" not in rows and "}" not in rows
 
 
-def test_explanations_stored_before_phrases_show_their_english_detail(client, make, db):
-    _, teak, _, buyer_org, _ = _setup_catalogue(make)
+def test_explanations_stored_before_phrases_show_their_english_detail(client, auth, make, db):
+    _, teak, _, buyer_org, buyer = _setup_catalogue(make)
+    auth.login(buyer.email)  # a match page is for the parties
     request = make.request(buyer_org, title="Teak dining furniture for hotels", unit="pcs")
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, request_id=request.id, product_id=teak.id)[0]

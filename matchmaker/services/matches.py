@@ -138,22 +138,26 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
     return {"products": len(products), "requests": len(requests), "matches": len(best), "removed": removed}
 
 
+def _listed(kind: str, item_ids: list[int]):
+    """The stored matches an item's page lists: those whose other side is published. The organisation
+    page counts the same rows, so its figures always equal what the item pages show."""
+    if kind == "product":
+        return (select(Match).join(BuyingRequest, Match.request_id == BuyingRequest.id)
+                .where(col(Match.product_id).in_(item_ids), BuyingRequest.status == "published"))
+    return (select(Match).join(ProductProfile, Match.product_id == ProductProfile.id)
+            .where(col(Match.request_id).in_(item_ids), ProductProfile.status == "published"))
+
+
 def counts_for(session: Session, kind: str, item_ids: list[int]) -> dict[int, int]:
-    """How many stored matches each item has, for an organisation's overview."""
+    """How many matches each item's page lists, for an organisation's overview."""
     if not item_ids:
         return {}
-    column = Match.product_id if kind == "product" else Match.request_id
-    rows = session.exec(select(column, func.count()).where(column.in_(item_ids)).group_by(column)).all()
-    return dict(rows)
+    listed = _listed(kind, item_ids).subquery()
+    column = listed.c.product_id if kind == "product" else listed.c.request_id
+    return dict(session.exec(select(column, func.count()).group_by(column)).all())
 
 
-def for_item(session: Session, kind: str, item, *, viewer) -> list[Match]:
-    """The item's best stored matches whose other side is published (what a visitor may see)."""
-    if kind == "product":
-        statement = (select(Match).join(BuyingRequest, Match.request_id == BuyingRequest.id)
-                     .where(Match.product_id == item.id, BuyingRequest.status == "published"))
-    else:
-        statement = (select(Match).join(ProductProfile, Match.product_id == ProductProfile.id)
-                     .where(Match.request_id == item.id, ProductProfile.status == "published"))
-    statement = statement.order_by(col(Match.score).desc(), Match.id).limit(_top_k())
+def for_item(session: Session, kind: str, item) -> list[Match]:
+    """Every match the item's page lists, best first."""
+    statement = _listed(kind, [item.id]).order_by(col(Match.score).desc(), Match.id)
     return list(session.exec(statement).all())

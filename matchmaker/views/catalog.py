@@ -5,7 +5,7 @@ Both sides share one life cycle and one set of pages, so one factory builds both
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -52,8 +52,11 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
     @bp.get("/<int:item_id>")
     def detail(item_id: int):
         item = load(item_id)
-        top = matches.for_item(get_session(), kind.name, item, viewer=current_user)
+        # Proposed partners are private: the public page of an item lists none.
+        top = matches.for_item(get_session(), kind.name, item) \
+            if permissions.can_see_matches(current_user, item) else None
         return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
+                               shown=current_app.config["MATCHES_PER_ITEM"],
                                can_edit=permissions.can_edit_item(current_user, item), status_form=StatusForm())
 
     @bp.route("/new", methods=["GET", "POST"])

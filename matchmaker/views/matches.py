@@ -15,8 +15,7 @@ bp = Blueprint("matches", __name__, url_prefix="/matches")
 @bp.get("/<int:match_id>")
 def detail(match_id: int):
     match = get_session().get(Match, match_id)
-    # Both sides must be visible to the viewer; otherwise the match does not exist for them.
-    if match is None or not (permissions.can_view_item(current_user, match.product)
-                             and permissions.can_view_item(current_user, match.request)):
+    # 404, not 403: a stranger must not learn that the two companies were paired at all.
+    if match is None or not permissions.can_view_match(current_user, match):
         abort(404)
     return render_template("matches/detail.html", match=match, explanation=match.explanation)

@@ -30,8 +30,10 @@ def detail(org_id: int):
         org=org,
         products=products,
         requests=requests,
+        # Counts of proposals are as private as the proposals: members and curators only.
         match_counts={"product": matches.counts_for(session, "product", [p.id for p in products]),
-                      "request": matches.counts_for(session, "request", [r.id for r in requests])},
+                      "request": matches.counts_for(session, "request", [r.id for r in requests])}
+        if own or curator else {"product": {}, "request": {}},
         show_contacts=permissions.can_see_contacts(session, current_user, org),
         own=own,
         curator=curator,
