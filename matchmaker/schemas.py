@@ -122,7 +122,7 @@ class _TradeItemIn(SQLModel):
     @classmethod
     def _language(cls, value):
         if value not in LANGUAGES:
-            raise _fail(N_("Choose English, Bahasa Indonesia or Russian."))
+            raise _fail(N_("Choose English, Bahasa Indonesia, Russian or Kazakh."))
         return value
 
 

@@ -26,7 +26,7 @@ REQUEST_FIELDS = (
     "max_price_usd", "incoterms", "language",
 )
 
-LANGUAGES = {"en": N_("English"), "id": N_("Bahasa Indonesia"), "ru": N_("Russian")}
+LANGUAGES = {"en": N_("English"), "id": N_("Bahasa Indonesia"), "ru": N_("Russian"), "kk": N_("Kazakh")}
 # Each language names itself in the switcher, so these are not translated.
 INTERFACE_LOCALES = {"en": "English", "id": "Bahasa Indonesia", "ru": "Русский", "kk": "Қазақша"}
 

@@ -60,7 +60,7 @@ DEMO_ORGS = {
     "platform-admin": ({"chamber"}, {"ID", "KZ"}),
 }
 # Which working languages each country's companies write in.
-COUNTRY_LANGUAGES = {"ID": {"id", "en"}, "KZ": {"ru", "en"}}
+COUNTRY_LANGUAGES = {"ID": {"id", "en"}, "KZ": {"ru", "kk", "en"}}
 
 # Buyers often leave the HS code empty; to count requests per sector we then guess from the words.
 # Checked in this order ("coconut milk" is not dairy, «мясо краба» is crab), title first, then description.

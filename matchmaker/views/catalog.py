@@ -13,7 +13,7 @@ from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import ProductForm, RequestForm, StatusForm
 from matchmaker.services import catalog, matches
-from matchmaker.vocabulary import SECTORS
+from matchmaker.vocabulary import LANGUAGES, SECTORS
 
 
 def _page_number() -> int:
@@ -66,7 +66,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             abort(403)
         form = form_class()
         if request.method == "GET":
-            form.language.data = current_user.locale if current_user.locale in ("en", "id", "ru") else "en"
+            form.language.data = current_user.locale if current_user.locale in LANGUAGES else "en"
         if form.validate_on_submit() and (data := form.validated()) is not None:
             publish = "publish" in request.form
             item = catalog.create(get_session(), kind, actor=current_user, data=data, publish=publish)
