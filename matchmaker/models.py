@@ -150,6 +150,10 @@ class Match(SQLModel, table=True):
     request_id: int = Field(foreign_key="buying_request.id", index=True)
     score: float = 0.0
     explanation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Why the engine keeps the pair: the product's place in the request's top list, the request's
+    # place in the product's. Neither: only a curated match outlives both lists.
+    rank_for_request: Optional[int] = None
+    rank_for_product: Optional[int] = None
     # proposed → reviewed → introduced → meeting → deal, or declined at any step
     status: str = Field(default="proposed", max_length=20, index=True)
     created_at: datetime = _timestamp()

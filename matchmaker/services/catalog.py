@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, func, select
 from matchmaker.db import transaction
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector, utcnow
 from matchmaker.schemas import ProductIn, RequestIn
-from matchmaker.services import audit
+from matchmaker.services import audit, matches
 
 STATUSES = ("draft", "published", "archived")
 T = TypeVar("T")
@@ -89,6 +89,7 @@ def create(session: Session, kind: ItemKind, *, actor: User, data: SQLModel, pub
     with transaction(session):
         session.add(item)
         audit.record(session, actor=actor, action="create", entity=item)
+    _refresh_matches(session, kind, item, was_published=False)
     return item
 
 
@@ -103,6 +104,7 @@ def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLMode
         item.updated_at = utcnow()
         session.add(item)
         audit.record(session, actor=actor, action="update", entity=item, before=before)
+    _refresh_matches(session, kind, item, was_published=before["status"] == "published")
     return item
 
 
@@ -115,7 +117,15 @@ def set_status(session: Session, *, actor: User, item, status: str):
         item.updated_at = utcnow()
         session.add(item)
         audit.record(session, actor=actor, action=status, entity=item, before=before)
+    _refresh_matches(session, PRODUCTS if isinstance(item, ProductProfile) else REQUESTS, item,
+                     was_published=before["status"] == "published")
     return item
+
+
+def _refresh_matches(session: Session, kind: ItemKind, item, *, was_published: bool) -> None:
+    """A draft that stays a draft changes no match; anything else the engine reads may."""
+    if was_published or item.status == "published":
+        matches.refresh(session, **{f"{kind.name}s": [item.id]})
 
 
 def corridor_figures(session: Session) -> list[dict]:

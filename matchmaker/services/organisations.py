@@ -7,7 +7,11 @@ from sqlmodel import Session
 from matchmaker.db import transaction
 from matchmaker.models import Organisation, User, utcnow
 from matchmaker.schemas import OrganisationIn
-from matchmaker.services import audit
+from matchmaker.services import audit, matches
+
+# The engine reads an organisation's country (no trade within one country; the focus corridors) and
+# its kind (only suppliers' products and buyers' requests are matched).
+MATCHING_FACTS = ("country", "kind")
 
 
 def update(session: Session, *, actor: User, organisation: Organisation, data: OrganisationIn) -> Organisation:
@@ -17,6 +21,9 @@ def update(session: Session, *, actor: User, organisation: Organisation, data: O
             setattr(organisation, key, value)
         session.add(organisation)
         audit.record(session, actor=actor, action="update", entity=organisation, before=before)
+    if any(before[key] != getattr(organisation, key) for key in MATCHING_FACTS):
+        matches.refresh(session, products=[p.id for p in organisation.products],
+                        requests=[r.id for r in organisation.requests])
     return organisation
 
 

@@ -70,7 +70,6 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         if form.validate_on_submit() and (data := form.validated()) is not None:
             publish = "publish" in request.form
             item = catalog.create(get_session(), kind, actor=current_user, data=data, publish=publish)
-            matches.refresh(get_session(), kind.name, item)
             flash(_("Published.") if publish else _("Saved as a draft."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
         return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status()
@@ -87,7 +86,6 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         if form.validate_on_submit() and (data := form.validated()) is not None:
             catalog.update(get_session(), kind, actor=current_user, item=item, data=data,
                            publish="publish" in request.form)
-            matches.refresh(get_session(), kind.name, item)
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
         return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status()
@@ -100,7 +98,6 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         if not StatusForm().validate_on_submit() or status not in catalog.STATUSES:
             abort(400)
         catalog.set_status(get_session(), actor=current_user, item=item, status=status)
-        matches.refresh(get_session(), kind.name, item)
         flash({"published": _("Published."), "archived": _("Archived."), "draft": _("Back to draft.")}[status],
               "success")
         return redirect(url_for(f"{name}.detail", item_id=item.id))

@@ -1,0 +1,193 @@
+"""Stored matches are derived data with one owner: whatever a member changes through the web (an item,
+its status, the organisation's country or kind), the stored matches are what ``matchmaker rematch``
+would store from scratch."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from sqlmodel import select
+
+from matchmaker.models import Match, ProductProfile
+from matchmaker.services import matches
+
+PASSWORD = "correct-horse-2026"  # the factory users' password (tests/conftest.py)
+ITEM_TABLES = ("audit_event", "match", "product_profile", "buying_request")
+
+PRODUCTS = [
+    ("Kursi makan jati solid", "Kursi kayu jati untuk restoran dan hotel", "940161", "id"),
+    ("Solid teak dining table", "Kiln-dried teak, SVLK certified", "940360", "en"),
+    ("Rattan lounge chair", "Hand-woven rattan armchair for hotel terraces", "940152", "en"),
+    ("Kain katun tenun", "Kain katun untuk seragam dan kemeja", "520812", "id"),
+    ("Hijab voal premium", "Hijab segi empat bahan voal", "621420", "id"),
+    ("Frozen yellowfin tuna loins", "Sashimi grade, vacuum packed", "030487", "en"),
+    ("Udang vaname beku", "Udang kupas beku untuk ekspor", "030617", "id"),
+    ("Говядина замороженная бескостная", "Блоки 25 кг, халал", "020230", "ru"),
+    ("Сухое цельное молоко 26%", "Мешки по 25 кг", "040221", "ru"),
+    ("Мұздатылған қой еті", "Ұшалар, халал", "020443", "kk"),
+]
+REQUESTS = [
+    ("Teak dining chairs for a hotel", "120 rooms, DAP Almaty", "", "en"),
+    ("Мебель из тикового дерева для гостиниц", "Поставка DAP Алматы", "", "ru"),
+    ("Платки и хиджабы оптом", "Ткань вуаль", "", "ru"),
+    ("Cotton poplin for shirts", "", "520812", "en"),
+    ("Тунец замороженный", "Филе, вакуумная упаковка", "", "ru"),
+    ("Daging sapi beku halal", "Tanpa tulang, untuk hotel", "", "id"),
+    ("Susu bubuk full cream", "Untuk industri roti", "040221", "id"),
+    ("Frozen shrimp", "Vannamei, peeled", "", "en"),
+]
+CERTIFICATES = ["halal", "vet", "eac", "svlk"]
+# Who writes: (kind, country). The last two are there to be moved between countries and kinds.
+ORGANISATIONS = [("exporter", "ID"), ("producer", "KZ"), ("buyer", "KZ"), ("importer", "ID"),
+                 ("exporter", "ID"), ("buyer", "KZ")]
+SUPPLY = {"exporter", "producer"}
+
+
+def _item_form(kind: str, text: tuple, certificates: list[str], amount: int, publish: bool) -> dict:
+    title, description, hs_code, language = text
+    form = {"title": title, "description": description, "hs_code": hs_code, "language": language,
+            "unit": "t", "incoterms": ["FOB"]}
+    if kind == "product":
+        form.update(certifications=certificates, moq=str(amount), capacity_per_month=str(amount * 10),
+                    price_usd="1200")
+        form["hs_code"] = hs_code or "940360"
+    else:
+        form.update(required_certifications=certificates, quantity=str(amount * 3), max_price_usd="9000")
+    if publish:
+        form["publish"] = "1"
+    return form
+
+
+# Mostly none, so that most pairs are eligible; mostly published, so that the lists fill.
+certificates = st.one_of(st.just([]), st.lists(st.sampled_from(CERTIFICATES), max_size=2, unique=True))
+publish = st.sampled_from([True, True, False])
+new_item = st.tuples(st.just("new"), st.integers(0, len(ORGANISATIONS) - 1), st.integers(0, 99), certificates,
+                     st.integers(1, 50), publish)
+operation = st.one_of(
+    new_item,
+    st.tuples(st.just("edit"), st.integers(0, 99), st.integers(0, 99), certificates, st.integers(1, 50), publish),
+    st.tuples(st.just("status"), st.integers(0, 99), st.sampled_from(["published", "archived", "draft"])),
+    st.tuples(st.just("country"), st.integers(4, 5), st.sampled_from(["ID", "KZ", "MY"])),
+    st.tuples(st.just("kind"), st.integers(4, 5), st.sampled_from(["exporter", "producer", "buyer", "importer"])),
+    st.tuples(st.just("curate"), st.integers(0, 99)),
+)
+
+
+def _stored(db) -> dict:
+    db.expire_all()
+    return {(m.product_id, m.request_id): (m.status, m.score, m.explanation) for m in db.exec(select(Match)).all()}
+
+
+def _clear(app) -> None:
+    with app.extensions["db_engine"].begin() as connection:
+        for table in ITEM_TABLES:
+            connection.execute(text(f"DELETE FROM {table}"))
+
+
+class World:
+    """Organisations with one signed-in member each, and the items they posted, as the web made them."""
+
+    def __init__(self, app, make, db):
+        self.app, self.db = app, db
+        self.orgs = [make.organisation(kind=kind, country=country) for kind, country in ORGANISATIONS]
+        self.clients = []
+        for org in self.orgs:
+            client = app.test_client()
+            client.post("/login", data={"email": make.user(org).email, "password": PASSWORD})
+            self.clients.append(client)
+        self.items: list[tuple[str, int, int]] = []  # (kind, id, organisation index)
+
+    def kind_of(self, index: int) -> str:
+        self.db.expire_all()
+        return "product" if self.db.get(type(self.orgs[index]), self.orgs[index].id).kind in SUPPLY else "request"
+
+    def run(self, step: tuple) -> None:
+        name, *args = step
+        getattr(self, f"_{name}")(*args)
+
+    def _new(self, org: int, text: int, certificates, amount: int, publish: bool) -> None:
+        kind = self.kind_of(org)
+        texts = PRODUCTS if kind == "product" else REQUESTS
+        response = self.clients[org].post(f"/{kind}s/new",
+                                          data=_item_form(kind, texts[text % len(texts)], certificates, amount, publish))
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        self.items.append((kind, int(re.search(r"/(\d+)$", response.headers["Location"]).group(1)), org))
+
+    def _edit(self, which: int, text: int, certificates, amount: int, publish: bool) -> None:
+        if self.items:
+            kind, item_id, org = self.items[which % len(self.items)]
+            texts = PRODUCTS if kind == "product" else REQUESTS
+            form = _item_form(kind, texts[text % len(texts)], certificates, amount, publish)
+            assert self.clients[org].post(f"/{kind}s/{item_id}/edit", data=form).status_code == 302
+
+    def _status(self, which: int, status: str) -> None:
+        if self.items:
+            kind, item_id, org = self.items[which % len(self.items)]
+            assert self.clients[org].post(f"/{kind}s/{item_id}/status", data={"status": status}).status_code == 302
+
+    def _country(self, org: int, country: str) -> None:
+        self._edit_organisation(org, country=country)
+
+    def _kind(self, org: int, kind: str) -> None:
+        self._edit_organisation(org, kind=kind)
+
+    def _edit_organisation(self, index: int, **change) -> None:
+        self.db.expire_all()
+        org = self.db.get(type(self.orgs[index]), self.orgs[index].id)
+        form = {"name": org.name, "country": org.country, "kind": org.kind, "city": org.city, **change}
+        assert self.clients[index].post(f"/organisations/{org.id}/edit", data=form).status_code == 302
+
+    def _curate(self, which: int) -> None:
+        # A curator takes a proposal further; it then outlives any recompute.
+        proposals = sorted(self.db.exec(select(Match).where(Match.status == "proposed")).all(), key=lambda m: m.id)
+        if proposals:
+            match = proposals[which % len(proposals)]
+            match.status = "introduced"
+            self.db.add(match)
+            self.db.commit()
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(catalogue=st.lists(new_item, min_size=4, max_size=10), steps=st.lists(operation, max_size=12))
+def test_incremental_refreshes_agree_with_a_full_rematch(app, make, db, catalogue, steps):
+    _clear(app)
+    app.config["MATCHES_PER_ITEM"] = 1  # one-item top lists: every change pushes others out
+    world = World(app, make, db)
+    for step in catalogue + steps:
+        world.run(step)
+    incremental = _stored(db)
+    with app.app_context():
+        matches.rematch_all(db)
+    assert incremental == _stored(db)
+
+
+@pytest.fixture
+def world(app, make, db):
+    world = World(app, make, db)
+    world.run(("new", 4, 1, ["svlk"], 5, True))   # an Indonesian teak table
+    world.run(("new", 2, 0, [], 5, True))         # a Kazakh hotel's teak chairs
+    return world
+
+
+def _proposals(db) -> list[tuple[int, int]]:
+    return list(_stored(db))
+
+
+def test_a_country_change_withdraws_proposals_that_break_the_own_country_rule(world, db):
+    assert _proposals(db)
+    world.run(("country", 4, "KZ"))  # the exporter moves to Kazakhstan: no longer an import for the hotel
+    assert _proposals(db) == []
+    world.run(("country", 4, "ID"))
+    assert _proposals(db)
+
+
+def test_an_organisation_that_stops_supplying_has_no_products_proposed(world, db):
+    product_id = world.items[0][1]
+    world.run(("kind", 4, "buyer"))
+    assert db.get(ProductProfile, product_id).status == "published"
+    assert _proposals(db) == []
