@@ -79,6 +79,17 @@ def check_amount(value: Optional[float], *, limit: float, allow_zero: bool = Fal
     return value
 
 
+def clean_hs_code(value: str | None, *, heading: bool) -> str:
+    value = (value or "").strip()
+    if value and not hs.is_valid(value, heading=heading):
+        if heading:
+            raise _fail(N_("Unknown HS code “{value}”: give a 4-digit heading, a 6-digit HS 2022 subheading "
+                           "or a national 8–10 digit code; the picker helps."), value=value[:20])
+        raise _fail(N_("Unknown HS code “{value}”: give a 6-digit HS 2022 subheading or a national "
+                       "8–10 digit code; the picker helps."), value=value[:20])
+    return "".join(ch for ch in value if ch.isdigit())
+
+
 class _TradeItemIn(SQLModel):
     title: str
     description: str = ""
@@ -100,11 +111,7 @@ class _TradeItemIn(SQLModel):
     @field_validator("hs_code", mode="before")
     @classmethod
     def _hs_code(cls, value):
-        value = (value or "").strip()
-        if value and not hs.is_valid(value):
-            raise _fail(N_("Unknown HS code “{value}”: give a 6-digit HS 2022 subheading or a national "
-                           "8–10 digit code; the picker helps."), value=value[:20])
-        return "".join(ch for ch in value if ch.isdigit())
+        return clean_hs_code(value, heading=False)
 
     @field_validator("unit", mode="before")
     @classmethod
@@ -171,6 +178,12 @@ class RequestIn(_TradeItemIn):
     required_certifications: list[str] = Field(default_factory=list)
     quantity: Optional[float] = None
     max_price_usd: Optional[float] = None
+
+    @field_validator("hs_code", mode="before")
+    @classmethod
+    def _hs_code(cls, value):
+        # A buyer may know only the heading ("milk powder, 0402"): it fits every subheading under it.
+        return clean_hs_code(value, heading=True)
 
     @field_validator("required_certifications", mode="before")
     @classmethod

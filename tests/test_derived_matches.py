@@ -37,7 +37,7 @@ REQUESTS = [
     ("Cotton poplin for shirts", "", "520812", "en"),
     ("Тунец замороженный", "Филе, вакуумная упаковка", "", "ru"),
     ("Daging sapi beku halal", "Tanpa tulang, untuk hotel", "", "id"),
-    ("Susu bubuk full cream", "Untuk industri roti", "040221", "id"),
+    ("Susu bubuk full cream", "Untuk industri roti", "0402", "id"),
     ("Frozen shrimp", "Vannamei, peeled", "", "en"),
 ]
 CERTIFICATES = ["halal", "vet", "eac", "svlk"]

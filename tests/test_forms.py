@@ -65,7 +65,8 @@ BAD_INPUT = [
     ("hs 3 digits", "hs_code", "123", ("product", "request")),
     ("hs chapter 99", "hs_code", "999999", ("product", "request")),
     ("hs letters", "hs_code", "abcdef", ("product", "request")),
-    ("hs heading only", "hs_code", "9403", ("product", "request")),
+    ("hs heading only", "hs_code", "9403", ("product",)),  # a request may name a heading
+    ("hs unknown heading", "hs_code", "0199", ("product", "request")),
     ("hs 7 digits", "hs_code", "9403601", ("product", "request")),
     ("negative quantity", QTY, "-5", ("product", "request")),
     ("zero quantity", QTY, "0", ("product", "request")),

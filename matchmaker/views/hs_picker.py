@@ -12,4 +12,7 @@ bp = Blueprint("hs", __name__, url_prefix="/hs")
 @bp.get("/search")
 def search():
     query = (request.args.get("q") or request.args.get("hs_code") or "").strip()[:80]
-    return render_template("hs/_options.html", results=hs.search(query) if len(query) >= 2 else [], query=query)
+    # Offer only what the form can save: a request may name a heading, a product needs a subheading.
+    headings = request.args.get("kind") == "request"
+    results = hs.search(query, headings=headings) if len(query) >= 2 else []
+    return render_template("hs/_options.html", results=results, query=query)
