@@ -111,6 +111,18 @@ class RequestForm(_TradeItemForm):
         self.required_certifications.choices = _choices("certification", CERTIFICATIONS)
 
 
+class HsCodeForm(SchemaForm):
+    """The owner's correction of what the platform read from a request without an HS code."""
+
+    hs_code = StringField(_l("The right HS code"), render_kw={"autocomplete": "off", "required": True})
+
+    def __init__(self, *args, **kwargs):
+        from matchmaker.schemas import HsCodeIn
+
+        self.schema = HsCodeIn
+        super().__init__(*args, **kwargs)
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[_clean_email])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

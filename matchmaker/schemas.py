@@ -201,6 +201,20 @@ class RequestIn(_TradeItemIn):
         return check_amount(value, limit=MAX_PRICE_USD)
 
 
+class HsCodeIn(SQLModel):
+    """An owner's correction of the HS code the platform inferred for a request (or its confirmation)."""
+
+    hs_code: str
+
+    @field_validator("hs_code", mode="before")
+    @classmethod
+    def _hs_code(cls, value):
+        code = clean_hs_code(value, heading=True)
+        if not code:
+            raise _fail(N_("Give a 4-digit heading or a 6-digit subheading; the picker helps."))
+        return code
+
+
 class OrganisationIn(SQLModel):
     name: str
     country: str

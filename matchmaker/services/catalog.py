@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 from sqlmodel import Session, SQLModel, func, select
 
 from matchmaker.db import transaction
+from matchmaker.matching import Classification, classify
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector, utcnow
 from matchmaker.schemas import ProductIn, RequestIn
 from matchmaker.services import audit, matches
@@ -106,6 +107,19 @@ def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLMode
         audit.record(session, actor=actor, action="update", entity=item, before=before)
     _refresh_matches(session, kind, item, was_published=before["status"] == "published")
     return item
+
+
+def reading(item: BuyingRequest) -> Classification:
+    """What the engine reads in a request that gives no HS code: the heading and sector it matches by."""
+    return classify(matches.to_engine_demand(item))
+
+
+def correct_hs_code(session: Session, *, actor: User, item: BuyingRequest, hs_code: str) -> BuyingRequest:
+    """Keep the owner's HS code for a request the engine read wrongly (or confirm its reading): from now
+    on it is the request's own code, so its sector, the listings and the matches follow it."""
+    current = {name: getattr(item, name) for name in REQUESTS.schema.model_fields}
+    data = REQUESTS.schema.model_validate({**current, "hs_code": hs_code})
+    return update(session, REQUESTS, actor=actor, item=item, data=data)
 
 
 def set_status(session: Session, *, actor: User, item, status: str):

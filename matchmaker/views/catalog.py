@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from matchmaker import permissions
 from matchmaker.db import get_session
-from matchmaker.forms import ProductForm, RequestForm, StatusForm
+from matchmaker.forms import HsCodeForm, ProductForm, RequestForm, StatusForm
 from matchmaker.services import catalog, matches
 from matchmaker.vocabulary import LANGUAGES, SECTORS
 
@@ -49,15 +49,20 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         template = "catalog/_list.html" if request.htmx and not request.htmx.boosted else "catalog/index.html"
         return render_template(template, kind=kind.name, page=page, sector=sector, country=country, query=query)
 
-    @bp.get("/<int:item_id>")
-    def detail(item_id: int):
-        item = load(item_id)
+    def detail_page(item, hs_form=None) -> str:
+        can_edit = permissions.can_edit_item(current_user, item)
         # Proposed partners are private: the public page of an item lists none.
         top = matches.for_item(get_session(), kind.name, item) \
             if permissions.can_see_matches(current_user, item) else None
+        # The owner of a request without a code sees what the engine made of it, and may correct it.
+        reading = catalog.reading(item) if can_edit and kind is catalog.REQUESTS and not item.hs_code else None
         return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
-                               shown=current_app.config["MATCHES_PER_ITEM"],
-                               can_edit=permissions.can_edit_item(current_user, item), status_form=StatusForm())
+                               shown=current_app.config["MATCHES_PER_ITEM"], can_edit=can_edit,
+                               status_form=StatusForm(), reading=reading, hs_form=hs_form or HsCodeForm())
+
+    @bp.get("/<int:item_id>")
+    def detail(item_id: int):
+        return detail_page(load(item_id))
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
@@ -101,6 +106,18 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         flash({"published": _("Published."), "archived": _("Archived."), "draft": _("Back to draft.")}[status],
               "success")
         return redirect(url_for(f"{name}.detail", item_id=item.id))
+
+    if kind is catalog.REQUESTS:
+        @bp.post("/<int:item_id>/hs-code")
+        @login_required
+        def correct_hs_code(item_id: int):
+            item = load_for_edit(item_id)
+            form = HsCodeForm()
+            if form.validate_on_submit() and (data := form.validated()) is not None:
+                catalog.correct_hs_code(get_session(), actor=current_user, item=item, hs_code=data.hs_code)
+                flash(_("HS code saved: the listings and your matches now use it."), "success")
+                return redirect(url_for(f"{name}.detail", item_id=item.id))
+            return detail_page(item, hs_form=form), 400
 
     return bp
 
