@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Collection, Iterable, Optional
 
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, func, select
 
 from matchmaker.db import transaction
@@ -52,7 +53,7 @@ def to_engine_demand(item: BuyingRequest) -> Demand:
 
 def _matchable(session: Session, model, kinds: Collection[str]) -> list:
     """Published items of organisations on that side of the market (a buyer offers no products)."""
-    statement = (select(model).join(Organisation)
+    statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
                  .where(model.status == "published", col(Organisation.kind).in_(kinds)).order_by(model.id))
     return list(session.exec(statement).all())
 
@@ -163,10 +164,10 @@ def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: d
             continue
         winner = "rank_for_product" if row.rank_for_product is not None else "rank_for_request"
         result = found.get(key, {}).get(winner)
-        if result is not None:  # else the list was not redone, and its score stands
-            _store(session, row, key, result.score, result.explanation.to_dict())
-        else:
-            session.add(row)
+        explanation = result.explanation.to_dict() if result is not None else None
+        # No result: the list was not redone, and its score stands. An unchanged pair is not written.
+        if result is not None and (row.id is None or row.score != result.score or row.explanation != explanation):
+            _store(session, row, key, result.score, explanation)
     return {"removed": removed}
 
 
