@@ -79,7 +79,8 @@ operation = st.one_of(
 
 def _stored(db) -> dict:
     db.expire_all()
-    return {(m.product_id, m.request_id): (m.status, m.score, m.explanation) for m in db.exec(select(Match)).all()}
+    return {(m.product_id, m.request_id): (m.status, m.rank_for_request, m.rank_for_product, m.score, m.explanation)
+            for m in db.exec(select(Match)).all()}
 
 
 def _clear(app) -> None:

@@ -68,8 +68,12 @@ class _Catalogue:
 
     @classmethod
     def load(cls, session: Session) -> "_Catalogue":
-        return cls({p.id: to_engine_product(p) for p in _matchable(session, ProductProfile, SUPPLY_KINDS)},
-                   {r.id: to_engine_demand(r) for r in _matchable(session, BuyingRequest, DEMAND_KINDS)})
+        catalogue = cls({p.id: to_engine_product(p) for p in _matchable(session, ProductProfile, SUPPLY_KINDS)},
+                        {r.id: to_engine_demand(r) for r in _matchable(session, BuyingRequest, DEMAND_KINDS)})
+        # End the read before the engine's seconds of work: SQLite cannot turn a snapshot that another
+        # save has since overtaken into a write, so the write starts from a fresh one.
+        session.commit()
+        return catalogue
 
     def lists_for_requests(self, ids: Iterable[int], k: int, progress=None) -> dict[int, list[Found]]:
         """Each request's top ``k`` products (an unmatchable request's list is empty)."""
