@@ -16,7 +16,7 @@ def test_buyer_posts_a_request_and_reads_why_this_match(page, live_server, make)
     page.goto(f"{live_server}/login")
     page.fill("#email", buyer.email)
     page.fill("#password", "correct-horse-2026")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.goto(f"{live_server}/requests/new")
     page.fill("#title", "Мебель из тикового дерева для гостиниц")
     page.select_option("#language", "ru")
@@ -38,7 +38,8 @@ def test_buyer_posts_a_request_and_reads_why_this_match(page, live_server, make)
 
 def test_interface_language_switch_keeps_the_page(page, live_server):
     page.goto(f"{live_server}/products/")
+    page.select_option("#locale", "ru")
     with page.expect_navigation():
-        page.select_option("#locale", "ru")
+        page.click("form:has(#locale) button[type=submit]")
     assert page.url.endswith("/products/")
     assert page.locator("h1").inner_text() == "Товары"
