@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_babel import format_date, format_decimal, gettext
 
-from matchmaker import hs
+from matchmaker import hs, permissions
 from matchmaker.countries import country_name
 from matchmaker.i18n import label
 from matchmaker.matching.explain import Phrase
@@ -49,4 +49,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         fmt_qty=fmt_qty, cert_meaning=cert_meaning, in_focus=in_focus, hs_describe=hs.describe,
         country_name=country_name, format_date=format_date, explain_detail=explain_detail,
+    )
+    # Pages offer an action with the same question the view asks before it answers 403.
+    app.jinja_env.globals.update(
+        can_post_products=permissions.can_post_products, can_post_requests=permissions.can_post_requests,
+        can_manage_users=permissions.can_manage_users,
     )
