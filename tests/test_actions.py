@@ -26,7 +26,8 @@ def people(make):
 
 
 def pages_seen_by(people, viewer):
-    pages = ["/", "/products/", "/requests/", f"/products/{people['product']}", f"/requests/{people['request']}",
+    pages = ["/", "/products/", "/requests/",
+             f"/products/{people['product']}", f"/requests/{people['request']}",
              f"/organisations/{people['orgs']['exporter']}", f"/organisations/{people['orgs']['buyer']}"]
     if viewer in people["orgs"]:
         pages.append(f"/organisations/{people['orgs'][viewer]}")

@@ -134,7 +134,8 @@ def test_public_pages_fit_a_phone_in_every_language(phone, live_server, site):
 def test_members_pages_fit_a_phone(phone, live_server, site, role):
     log_in(phone, live_server, site["people"][role].email)
     # /login and /register send a signed-in user on to their organisation.
-    public = [(path, selectors) for path, selectors in visits(site, None) if path not in ("/login", "/register")]
+    public = [(path, selectors) for path, selectors in visits(site, None)
+              if path not in ("/login", "/register")]
     for path, selectors in visits(site, role) + public:
         phone.goto(f"{live_server}{path}")
         assert_fits(phone, path, selectors)
