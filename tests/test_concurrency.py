@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlmodel import Session, select
 
 from matchmaker import hs
 from matchmaker.matching import concepts, normalise, profile
+from matchmaker.models import BuyingRequest, Match, ProductProfile
+from matchmaker.services import matches
 
 THREADS = 8
 HS_QUERIES = ["meja jati", "мебель из тика", "udang beku", "kain katun", "susu bubuk", "daging sapi beku",
@@ -41,3 +45,38 @@ def test_concurrent_hs_searches_on_a_fresh_app_all_succeed(app, fresh_process, e
     expected = [_options(app.test_client(), query) for query in HS_QUERIES]
     assert all(status == 200 and codes for status, codes in expected)
     assert all(answer == expected for answer in answers)
+
+
+def _in_threads(*jobs):
+    """Run each job in its own thread at the same time; return their results, re-raising any error."""
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [future.result() for future in futures]
+
+
+def test_saving_both_sides_of_a_pair_at_once_stores_one_match(app, make, db, monkeypatch):
+    product = make.product(make.organisation(kind="exporter", country="ID"))
+    request = make.request(make.organisation(kind="buyer", country="KZ"))
+    # Both saves read the stored matches (none yet) before either writes its new ones.
+    both_have_read = threading.Barrier(2, timeout=10)
+    published = matches._published
+
+    def published_after_both_read(session, model):
+        both_have_read.wait()
+        return published(session, model)
+
+    monkeypatch.setattr(matches, "_published", published_after_both_read)
+
+    def refresh(kind: str, model, item_id: int):
+        def job() -> int:
+            with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+                return matches.refresh(session, kind, session.get(model, item_id))
+        return job
+
+    kept = _in_threads(refresh("product", ProductProfile, product.id),
+                       refresh("request", BuyingRequest, request.id))
+    assert kept == [1, 1]
+    db.expire_all()
+    stored = db.exec(select(Match)).all()
+    assert [(m.product_id, m.request_id) for m in stored] == [(product.id, request.id)]
+    assert stored[0].score > 0 and stored[0].explanation["score"] == stored[0].score
