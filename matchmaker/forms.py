@@ -10,7 +10,8 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
 from wtforms import (
-    BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField,
+    BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional

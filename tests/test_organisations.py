@@ -89,7 +89,8 @@ def test_changing_an_identity_detail_withdraws_verification(client, auth, make, 
     org, curator = _verified_by_a_curator(make, db)
     member, original = make.user(org), getattr(org, field)
     auth.login(member.email)
-    assert client.post(f"/organisations/{org.id}/edit", data=_as_typed(org, **{field: value})).status_code == 302
+    response = client.post(f"/organisations/{org.id}/edit", data=_as_typed(org, **{field: value}))
+    assert response.status_code == 302
     db.expire_all()
     stored = db.get(Organisation, org.id)
     assert getattr(stored, field) == value
@@ -112,7 +113,8 @@ def test_editing_other_details_keeps_verification(client, auth, make, db):
     org, curator = _verified_by_a_curator(make, db)
     auth.login(make.user(org).email)
     response = client.post(f"/organisations/{org.id}/edit", data=_as_typed(
-        org, city="Semarang", description="Mebel jati.", contact_person="Budi", contact_phone="+62 24 555 0102"))
+        org, city="Semarang", description="Mebel jati.", contact_person="Budi",
+        contact_phone="+62 24 555 0102"))
     assert response.status_code == 302
     db.expire_all()
     stored = db.get(Organisation, org.id)

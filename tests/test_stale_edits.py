@@ -51,14 +51,16 @@ def test_the_second_edit_from_the_same_version_is_refused_and_shown_both_version
     opened = form_version(first.get(url).get_data(as_text=True))
     assert form_version(second.get(url).get_data(as_text=True)) == opened == "1"
 
-    assert first.post(url, data={**PRODUCT, "title": "Teak table by Ani", "version": opened}).status_code == 302
-    response = second.post(url, data={**PRODUCT, "title": "Teak table by Budi", "moq": "50", "version": opened})
+    ani, budi = {**PRODUCT, "title": "Teak table by Ani"}, {**PRODUCT, "title": "Teak table by Budi"}
+    assert first.post(url, data={**ani, "version": opened}).status_code == 302
+    response = second.post(url, data={**budi, "moq": "50", "version": opened})
 
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Someone else changed this since you opened it" in page
     conflict = page[page.index('role="alert"'):page.index("</section>")]
-    assert "Teak table by Ani" in conflict and "Teak table by Budi" in conflict  # current and typed, side by side
+    # The current version and what Budi typed, side by side.
+    assert "Teak table by Ani" in conflict and "Teak table by Budi" in conflict
     form = page[page.index("<form"):]
     assert 'value="Teak table by Budi"' in form and 'value="50"' in form  # what Budi typed, kept
     assert form_version(page) == "2"  # so saving again replaces the current version knowingly
@@ -68,7 +70,7 @@ def test_the_second_edit_from_the_same_version_is_refused_and_shown_both_version
     (edited,) = audit_trail(db, "product_profile", product.id)
     assert (edited.before["title"], edited.after["title"]) == ("Solid teak dining table", "Teak table by Ani")
 
-    resubmitted = second.post(url, data={**PRODUCT, "title": "Teak table by Budi", "version": form_version(page)})
+    resubmitted = second.post(url, data={**budi, "version": form_version(page)})
     assert resubmitted.status_code == 302
     first_edit, second_edit = audit_trail(db, "product_profile", product.id)
     assert second_edit.before == first_edit.after
@@ -109,9 +111,10 @@ def test_concurrent_edits_keep_an_unbroken_audit_trail(app, make, db, eager_thre
         client, statuses = clients[number], []
         version = form_version(client.get(url).get_data(as_text=True))
         while not statuses or statuses[-1] == 409:
-            response = client.post(url, data={**PRODUCT, "title": f"Edit by editor {number}", "version": version})
+            response = client.post(url, data={**PRODUCT, "title": f"Edit {number}", "version": version})
             statuses.append(response.status_code)
-            version = form_version(response.get_data(as_text=True)) if response.status_code == 409 else version
+            if response.status_code == 409:
+                version = form_version(response.get_data(as_text=True))
         return statuses
 
     with ThreadPoolExecutor(editors) as pool:
@@ -133,10 +136,10 @@ def test_records_stored_before_the_upgrade_start_at_version_one(tmp_path):
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            connection.execute(text("INSERT INTO organisation (slug, name, country, city, kind, description, "
-                                    "website, languages, verified, contact_person, contact_email, contact_phone, "
-                                    "created_at) VALUES ('old', 'Old Org', 'ID', '', 'exporter', '', '', '[]', "
-                                    "0, '', '', '', '2026-01-01')"))
+            connection.execute(text(
+                "INSERT INTO organisation (slug, name, country, city, kind, description, website, languages, "
+                "verified, contact_person, contact_email, contact_phone, created_at) "
+                "VALUES ('old', 'Old Org', 'ID', '', 'exporter', '', '', '[]', 0, '', '', '', '2026-01-01')"))
         migrate.upgrade(url)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT version FROM organisation")).scalar_one() == 1

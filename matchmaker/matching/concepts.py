@@ -239,7 +239,7 @@ def _fingerprint(directory: Path) -> tuple:
 
 
 _loading = threading.Lock()
-_loaded: tuple[tuple, ConceptVocabulary] | None = None  # (fingerprint of the files, vocabulary)
+_loaded: tuple[tuple, ConceptVocabulary] | None = None  # ((folder, its files' fingerprint), vocabulary)
 
 
 def default_vocabulary() -> ConceptVocabulary:
@@ -249,7 +249,7 @@ def default_vocabulary() -> ConceptVocabulary:
     while, and each thread building its own would multiply that time and memory.
     """
     global _loaded
-    fingerprint = _fingerprint(CONCEPTS_DIR)
+    fingerprint = (str(CONCEPTS_DIR), _fingerprint(CONCEPTS_DIR))
     loaded = _loaded
     if loaded is None or loaded[0] != fingerprint:
         with _loading:

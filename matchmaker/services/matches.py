@@ -148,7 +148,8 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
         dropped = [m.id for key, m in existing.items() if key not in best and m.status == PROPOSED]
         _delete_proposed(session, dropped)
         _store(session, best)
-    return {"products": len(products), "requests": len(requests), "matches": len(best), "removed": len(dropped)}
+    return {"products": len(products), "requests": len(requests), "matches": len(best),
+            "removed": len(dropped)}
 
 
 def counts_for(session: Session, kind: str, item_ids: list[int]) -> dict[int, int]:

@@ -36,7 +36,8 @@ def update(session: Session, *, actor: User, organisation: Organisation, version
     return organisation
 
 
-def _withdraw_verification(session: Session, actor: User, organisation: Organisation, *, reason: dict) -> None:
+def _withdraw_verification(session: Session, actor: User, organisation: Organisation, *,
+                           reason: dict) -> None:
     before = audit.snapshot(organisation)
     organisation.verified = False
     organisation.verified_by_id = None

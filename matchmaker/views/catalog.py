@@ -85,8 +85,8 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
                     form[field].data = f"{getattr(item, field):g}"
         if form.validate_on_submit() and (data := form.validated()) is not None:
             try:
-                catalog.update(get_session(), kind, actor=current_user, item=item, version=form.opened_version(),
-                               data=data, publish="publish" in request.form)
+                catalog.update(get_session(), kind, actor=current_user, item=item,
+                               version=form.opened_version(), data=data, publish="publish" in request.form)
             except StaleEdit:
                 return render_template("catalog/form.html", kind=kind.name, form=form, item=item,
                                        conflict=conflict_with(form, item, data)), 409

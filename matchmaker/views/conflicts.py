@@ -38,9 +38,9 @@ def conflict_with(form: FlaskForm, record: SQLModel, data: SQLModel) -> Conflict
     """The fields where ``record`` (as stored now) differs from ``data`` (the user's validated input);
     the form is set to the record's current version, so submitting it again saves knowingly."""
     form.version.data = record.version
-    differences = [Difference(str(form[name].label.text), _shown(name, getattr(record, name)), _shown(name, typed))
-                   for name, typed in data.model_dump().items()
-                   if name in form and getattr(record, name) != typed]
+    differences = [
+        Difference(str(form[name].label.text), _shown(name, getattr(record, name)), _shown(name, typed))
+        for name, typed in data.model_dump().items() if name in form and getattr(record, name) != typed]
     return Conflict(record.version, differences)
 
 

@@ -17,8 +17,9 @@ from matchmaker.views.conflicts import conflict_with
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 # The profile form's own labels, to say which verified details changed.
-IDENTITY_LABELS = {"name": _l("Organisation name"), "country": _l("Country"), "kind": _l("What your organisation does"),
-                   "website": _l("Website"), "contact_email": _l("Contact email")}
+IDENTITY_LABELS = {"name": _l("Organisation name"), "country": _l("Country"),
+                   "kind": _l("What your organisation does"), "website": _l("Website"),
+                   "contact_email": _l("Contact email")}
 
 
 @bp.get("/<int:org_id>")
@@ -65,8 +66,8 @@ def edit(org_id: int):
     if form.validate_on_submit() and (data := form.validated()) is not None:
         was_verified = org.verified
         try:
-            organisations.update(get_session(), actor=current_user, organisation=org, version=form.opened_version(),
-                                 data=data)
+            organisations.update(get_session(), actor=current_user, organisation=org,
+                                 version=form.opened_version(), data=data)
         except StaleEdit:
             return render_template("organisations/form.html", form=form, org=org,
                                    conflict=conflict_with(form, org, data)), 409
