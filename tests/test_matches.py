@@ -113,6 +113,20 @@ def test_curated_match_survives_a_recompute(client, auth, make, db):
     assert [m.status for m in _matches(db, product_id=teak.id)] == ["introduced"]
 
 
+def test_a_recompute_updates_a_curated_match_without_resetting_its_status(client, auth, make, db):
+    exporter, teak, _, buyer_org, _ = _setup_catalogue(make)
+    make.request(buyer_org, title="Teak dining furniture for hotels")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, product_id=teak.id)[0]
+    score = match.score
+    match.status, match.score = "introduced", 0.001
+    db.add(match)
+    db.commit()
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    (stored,) = _matches(db, product_id=teak.id)
+    assert (stored.id, stored.status, stored.score) == (match.id, "introduced", score)
+
+
 def test_a_product_lacking_a_required_certification_is_never_matched(client, auth, make, db):
     _, teak, _, _, _ = _setup_catalogue(make)
     importer_org = make.organisation(kind="importer", country="ID")

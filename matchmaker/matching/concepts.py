@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -119,6 +119,7 @@ class ConceptVocabulary:
         self._singles = {lang: sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4)
                          for lang, table in self._tables.items()}
         self._starts = {lang: {k[0] for k in table} for lang, table in self._tables.items()}
+        # Filled from many threads: a dict item is set atomically, and a race only repeats a lookup.
         self._typo_cache: dict[tuple[str, str], str | None] = {}
 
     @classmethod
@@ -237,11 +238,22 @@ def _fingerprint(directory: Path) -> tuple:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.json")))
 
 
-@lru_cache(maxsize=4)
-def _load_cached(directory: str, fingerprint: tuple) -> ConceptVocabulary:
-    return ConceptVocabulary.load(directory)
+_loading = threading.Lock()
+_loaded: tuple[tuple, ConceptVocabulary] | None = None  # ((folder, its files' fingerprint), vocabulary)
 
 
 def default_vocabulary() -> ConceptVocabulary:
-    """The team's vocabulary from ``concepts/*.json``, re-read when a file changes."""
-    return _load_cached(str(CONCEPTS_DIR), _fingerprint(CONCEPTS_DIR))
+    """The team's vocabulary from ``concepts/*.json``, read again when a file changes.
+
+    Built once even when many request threads ask for it at the same moment: building takes a
+    while, and each thread building its own would multiply that time and memory.
+    """
+    global _loaded
+    fingerprint = (str(CONCEPTS_DIR), _fingerprint(CONCEPTS_DIR))
+    loaded = _loaded
+    if loaded is None or loaded[0] != fingerprint:
+        with _loading:
+            loaded = _loaded  # another thread may have built it while this one waited
+            if loaded is None or loaded[0] != fingerprint:
+                loaded = _loaded = (fingerprint, ConceptVocabulary.load(CONCEPTS_DIR))
+    return loaded[1]

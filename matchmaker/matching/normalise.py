@@ -2,22 +2,27 @@
 
 Everything is cached per distinct token, because catalogues repeat the same few thousand words:
 stemming 100,000 product texts token by token would otherwise dominate the run time.
+
+Every function here may be called from many request threads at once: the caches are thread-safe
+and each thread has stemmers of its own, because a Snowball stemmer keeps the word it is working
+on inside itself.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 __all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic"]
 
 _NON_WORD = re.compile(r"[^\w]+|_")
 _CYRILLIC = re.compile(r"[а-я]")
-_STEMMERS = {lang: snowballstemmer.stemmer(name)
-             for lang, name in (("en", "english"), ("id", "indonesian"), ("ru", "russian"))}
+_ALGORITHMS = {"en": "english", "id": "indonesian", "ru": "russian"}
+_per_thread = threading.local()
 
 # Function words, written by us; used to guess the language of Latin text and dropped from word
 # features because they say nothing about the product.
@@ -82,9 +87,19 @@ def stem(word: str, language: str) -> str:
     """
     if _CYRILLIC.search(word):
         language = "ru"
-    if word.isdigit() or language not in _STEMMERS:
+    if word.isdigit() or language not in _ALGORITHMS:
         return word
-    return _STEMMERS[language].stemWord(word)
+    return _stemmer(language).stemWord(word)
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    """This thread's stemmer for ``language``: two threads sharing one would mix their words."""
+    stemmers = getattr(_per_thread, "stemmers", None)
+    if stemmers is None:
+        # The per-word cache in front of stem() already keeps the results; no second cache inside.
+        stemmers = _per_thread.stemmers = {lang: Stemmer.Stemmer(name, maxCacheSize=0)
+                                           for lang, name in _ALGORITHMS.items()}
+    return stemmers[language]
 
 
 @lru_cache(maxsize=500_000)

@@ -15,6 +15,7 @@ from matchmaker.db import transaction
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector, utcnow
 from matchmaker.schemas import ProductIn, RequestIn
 from matchmaker.services import audit
+from matchmaker.services.editing import edit
 
 STATUSES = ("draft", "published", "archived")
 T = TypeVar("T")
@@ -92,9 +93,14 @@ def create(session: Session, kind: ItemKind, *, actor: User, data: SQLModel, pub
     return item
 
 
-def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLModel, publish: bool = False):
-    before = audit.snapshot(item)
-    with transaction(session):
+def update(session: Session, kind: ItemKind, *, actor: User, item, version: int, data: SQLModel,
+           publish: bool = False):
+    """Save an owner's edit made in a form that showed ``version`` of the item.
+
+    Raises :class:`~matchmaker.services.editing.StaleEdit`, saving nothing, when someone else
+    changed the item since.
+    """
+    with edit(session, item, version=version) as before:
         for key, value in data.model_dump().items():
             setattr(item, key, value)
         if publish:
@@ -109,8 +115,7 @@ def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLMode
 def set_status(session: Session, *, actor: User, item, status: str):
     if status not in STATUSES:
         raise ValueError(status)
-    before = audit.snapshot(item)
-    with transaction(session):
+    with edit(session, item) as before:
         item.status = status
         item.updated_at = utcnow()
         session.add(item)

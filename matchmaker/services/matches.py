@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Callable, Iterable, Optional
 
 from flask import current_app
-from sqlmodel import Session, col, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete, func, select
 
 from matchmaker.db import transaction
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
@@ -52,9 +53,7 @@ def refresh(session: Session, kind: str, item) -> int:
                 for m in session.exec(select(Match).where(column == item.id)).all()}
     with transaction(session):
         if item.status != "published":
-            for match in existing.values():
-                if match.status == PROPOSED:
-                    session.delete(match)
+            _delete_proposed(session, [m.id for m in existing.values()])
             return 0
         if is_product:
             others = _published(session, BuyingRequest)
@@ -64,18 +63,17 @@ def refresh(session: Session, kind: str, item) -> int:
             others = _published(session, ProductProfile)
             index = ProductIndex([to_engine_product(p) for p in others])
             found = index.top(to_engine_demand(item), k=_top_k()) if others else []
-        kept = set()
-        for result in found:
-            key = (int(result.product_id), int(result.demand_id))
-            _store(session, existing.get(key), key, result.score, result.explanation.to_dict())
-            kept.add(key)
+        kept = {(int(r.product_id), int(r.demand_id)): (r.score, r.explanation.to_dict()) for r in found}
+        _store(session, kept)
         by_id = {o.id: o for o in others}
+        dropped = []
         for key, match in existing.items():
             if key in kept or match.status != PROPOSED:
                 continue
             other = by_id.get(key[1] if is_product else key[0])
             if other is None or not _still_in_others_top(session, match, is_product, index, item, other):
-                session.delete(match)
+                dropped.append(match.id)
+        _delete_proposed(session, dropped)
     return len(kept)
 
 
@@ -92,20 +90,39 @@ def _still_in_others_top(session: Session, match: Match, is_product: bool, index
     ).all()
     if len(rivals) >= _top_k() and explanation.score <= rivals[-1]:
         return False
-    match.score = explanation.score
-    match.explanation = explanation.to_dict()
-    match.updated_at = utcnow()
-    session.add(match)
+    _store(session, {(match.product_id, match.request_id): (explanation.score, explanation.to_dict())})
     return True
 
 
-def _store(session: Session, match: Optional[Match], key: tuple[int, int], score: float, explanation: dict) -> None:
-    if match is None:
-        match = Match(product_id=key[0], request_id=key[1])
-    match.score = score
-    match.explanation = explanation
-    match.updated_at = utcnow()
-    session.add(match)
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _store(session: Session, figures: dict[tuple[int, int], tuple[float, dict]]) -> None:
+    """Insert each pair's match with its (score, explanation), or update those of a pair already stored.
+
+    An upsert, so that two saves computing the same pair at the same moment (an exporter's and a
+    buyer's) both succeed instead of the second failing on the unique pair after its item was saved.
+    Pairs are written in order, so two writers never wait for each other's rows in opposite orders
+    (a deadlock on PostgreSQL). A curated match keeps its status: only the engine's figures change.
+    """
+    if not figures:
+        return
+    now = utcnow()
+    rows = [{"product_id": product_id, "request_id": request_id, "score": score, "explanation": explanation,
+             "status": PROPOSED, "created_at": now, "updated_at": now}
+            for (product_id, request_id), (score, explanation) in sorted(figures.items())]
+    insert = _INSERTS[session.get_bind().dialect.name](Match)
+    session.exec(insert.on_conflict_do_update(
+        index_elements=["product_id", "request_id"],
+        set_={"score": insert.excluded.score, "explanation": insert.excluded.explanation,
+              "updated_at": insert.excluded.updated_at}), params=rows)
+
+
+def _delete_proposed(session: Session, match_ids: list[int]) -> None:
+    """Delete these matches if they are still only proposed: a curator may have taken one up, or a
+    concurrent save deleted it, since they were read."""
+    if match_ids:
+        session.exec(delete(Match).where(col(Match.id).in_(match_ids), Match.status == PROPOSED))
 
 
 def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]] = None,
@@ -128,14 +145,11 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
         collect(DemandIndex(engine_demands).top_many(engine_products, k=k, progress=progress))
     with transaction(session):
         existing = {(m.product_id, m.request_id): m for m in session.exec(select(Match)).all()}
-        removed = 0
-        for key, match in existing.items():
-            if key not in best and match.status == PROPOSED:
-                session.delete(match)
-                removed += 1
-        for key, (score, explanation) in best.items():
-            _store(session, existing.get(key), key, score, explanation)
-    return {"products": len(products), "requests": len(requests), "matches": len(best), "removed": removed}
+        dropped = [m.id for key, m in existing.items() if key not in best and m.status == PROPOSED]
+        _delete_proposed(session, dropped)
+        _store(session, best)
+    return {"products": len(products), "requests": len(requests), "matches": len(best),
+            "removed": len(dropped)}
 
 
 def counts_for(session: Session, kind: str, item_ids: list[int]) -> dict[int, int]:

@@ -13,6 +13,8 @@ from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import ProductForm, RequestForm, StatusForm
 from matchmaker.services import catalog, matches
+from matchmaker.services.editing import StaleEdit
+from matchmaker.views.conflicts import conflict_with
 from matchmaker.vocabulary import SECTORS
 
 
@@ -82,8 +84,12 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
                 if field in form and getattr(item, field) is not None:
                     form[field].data = f"{getattr(item, field):g}"
         if form.validate_on_submit() and (data := form.validated()) is not None:
-            catalog.update(get_session(), kind, actor=current_user, item=item, data=data,
-                           publish="publish" in request.form)
+            try:
+                catalog.update(get_session(), kind, actor=current_user, item=item,
+                               version=form.opened_version(), data=data, publish="publish" in request.form)
+            except StaleEdit:
+                return render_template("catalog/form.html", kind=kind.name, form=form, item=item,
+                                       conflict=conflict_with(form, item, data)), 409
             matches.refresh(get_session(), kind.name, item)
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
