@@ -35,3 +35,6 @@ class Config:
     SESSION_COOKIE_SECURE = ENV_NAME == "production"
     REMEMBER_COOKIE_SECURE = ENV_NAME == "production"
     MATCHES_PER_ITEM = 10
+    # Every form today is a few kilobytes; a larger body is refused (413) before it is read into memory.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
