@@ -8,7 +8,7 @@ from flask import Flask
 from htmx_flask import Htmx
 from flask_wtf.csrf import CSRFProtect
 
-from matchmaker import db, i18n, security, templating
+from matchmaker import db, i18n, security, templating, urls
 from matchmaker.config import PROJECT_ROOT, Config
 
 csrf = CSRFProtect()
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app)
+    urls.init_app(app)  # before the blueprints: their routes use the ``id`` converter
 
     from matchmaker import auth, cli, errors
     from matchmaker.views import register_blueprints

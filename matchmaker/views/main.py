@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from matchmaker.db import get_session
 from matchmaker.services import accounts, catalog
+from matchmaker.urls import safe_local_path
 from matchmaker.vocabulary import FOCUS_CORRIDORS, INTERFACE_LOCALES, SECTORS
 
 bp = Blueprint("main", __name__)
@@ -35,11 +36,8 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             accounts.set_locale(get_session(), user=current_user, locale=locale)
-    target = request.form.get("next", "")
     # Only local paths: an open redirect would let a phishing link borrow our domain.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_local_path(request.form.get("next"), url_for("main.home")))
 
 
 @bp.get("/healthz")
