@@ -104,6 +104,19 @@ def test_search_box_filters_by_text(client, make):
     assert "Kursi makan jati solid" in page and "Batik cotton fabric" not in page
 
 
+@pytest.mark.parametrize(("query", "found"), [
+    ("%", {"100% cotton fabric"}), ("_", {"Teak_table export"}), ("100%", {"100% cotton fabric"}),
+    ("a/b", {"Lot a/b of teak"}), ("%cotton", set()), ("teak", {"Teak_table export", "Lot a/b of teak"}),
+])
+def test_search_takes_percent_and_underscore_literally(client, make, query, found):
+    org = make.organisation()
+    titles = {"100% cotton fabric", "Teak_table export", "Lot a/b of teak", "Plain batik"}
+    for title in titles:
+        make.product(org, title=title, description="")
+    page = client.get("/products/", query_string={"q": query}).get_data(as_text=True)
+    assert {title for title in titles if title in page} == found
+
+
 @pytest.fixture
 def many_products(make):
     org = make.organisation()
