@@ -7,6 +7,19 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The platform must not start with this configuration; the message says what to change."""
+
+
+def check_environment(name: str) -> None:
+    """Refuse an unknown MATCHMAKER_ENV: a typo ("prod") would otherwise run a production database
+    with demo logins and cookies sent over plain HTTP."""
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(f"MATCHMAKER_ENV={name!r} is not one of {', '.join(ENVIRONMENTS)}; "
+                                 "set it to one of these (production for a public server).")
 
 
 def normalise_database_url(url: str) -> str:
