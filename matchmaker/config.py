@@ -51,3 +51,7 @@ class Config:
     # Every form today is a few kilobytes; a larger body is refused (413) before it is read into memory.
     MAX_CONTENT_LENGTH = 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 512 * 1024
+    # A request waits this long for the database, then answers 503 "busy" instead of hanging a worker.
+    DATABASE_CONNECT_TIMEOUT_S = 5
+    DATABASE_LOCK_TIMEOUT_MS = 5_000
+    DATABASE_STATEMENT_TIMEOUT_MS = 30_000

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from matchmaker.db import get_session
+from matchmaker import migrate
+from matchmaker.db import get_engine, get_session, sqlite_file_missing
 from matchmaker.services import accounts, catalog
 from matchmaker.urls import safe_local_path
 from matchmaker.vocabulary import FOCUS_CORRIDORS, INTERFACE_LOCALES, SECTORS
@@ -42,8 +43,19 @@ def set_language():
 
 @bp.get("/healthz")
 def healthz():
+    """For a load balancer: 200 only when the database answers and its schema is the one this code expects."""
+    engine = get_engine()
+    if sqlite_file_missing(engine):  # connecting would create an empty file and hide the loss
+        return _degraded("unreachable")
     try:
-        get_session().exec(text("SELECT 1")).one()
-    except Exception:  # any failure to reach the database is "down" for a load balancer
-        return {"status": "degraded", "database": "unreachable"}, 503
+        with engine.connect() as connection:
+            migrated = migrate.at_head(connection)
+    except SQLAlchemyError:  # any failure to reach the database is "down" for a load balancer
+        return _degraded("unreachable")
+    if not migrated:
+        return _degraded("not at the migration head")
     return {"status": "ok", "database": "ok"}
+
+
+def _degraded(database: str):
+    return {"status": "degraded", "database": database}, 503
