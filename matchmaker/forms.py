@@ -14,7 +14,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, StopValidation
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker.i18n import label
@@ -29,6 +30,17 @@ NUMBER_FIELDS = ("moq", "capacity_per_month", "price_usd", "quantity", "max_pric
 def _clean_email(value):
     # Pasted addresses often carry spaces; logins compare emails in lower case.
     return value.strip().lower() if isinstance(value, str) else value
+
+
+class LengthFirst(Length):
+    """``Length`` that ends the field's validation when it fails: WTForms runs every validator of a
+    field, and parsing a megabyte-long "email address" costs a second of CPU. Put it first."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except FieldError as error:
+            raise StopValidation(str(error)) from error
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -123,8 +135,8 @@ class RequestForm(_TradeItemForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[_clean_email])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[LengthFirst(max=254), DataRequired()], filters=[_clean_email])
+    password = PasswordField(_l("Password"), validators=[LengthFirst(max=200), DataRequired()])
     remember = BooleanField(_l("Keep me signed in"))
 
 
@@ -139,7 +151,7 @@ class OrganisationForm(SchemaForm):
     website = StringField(_l("Website"), render_kw={"placeholder": "https://"})
     languages = MultiCheckboxField(_l("Working languages"))
     contact_person = StringField(_l("Contact person"))
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
+    contact_email = EmailField(_l("Contact email"), validators=[LengthFirst(max=254), Optional(), Email()])
     contact_phone = StringField(_l("Contact phone"))
 
     def __init__(self, *args, **kwargs):
@@ -158,10 +170,11 @@ class RegisterForm(OrganisationForm):
 
     exclude = SchemaForm.exclude + ("email", "password", "confirm", "person_name")
 
-    person_name = StringField(_l("Your name"), validators=[Length(max=200)])
-    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)],
+    person_name = StringField(_l("Your name"), validators=[LengthFirst(max=200)])
+    email = EmailField(_l("Your login email"), validators=[LengthFirst(max=254), DataRequired(), Email()],
                        filters=[_clean_email])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("Password"), validators=[LengthFirst(max=200), DataRequired(),
+                                                         Length(min=10)])
     confirm = PasswordField(_l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))])
 
 

@@ -61,7 +61,9 @@ def list_published(session: Session, kind: ItemKind, *, sector: str = "", countr
     if country:
         statement = statement.where(Organisation.country == country.upper())
     if query:
-        statement = statement.where(model.title.ilike(f"%{query}%") | model.description.ilike(f"%{query}%"))
+        # autoescape: "%" and "_" typed in the search box are searched for, not wildcards (ESCAPE '/').
+        statement = statement.where(model.title.icontains(query, autoescape=True)
+                                    | model.description.icontains(query, autoescape=True))
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
     rows = session.exec(

@@ -14,13 +14,9 @@ from matchmaker.db import get_session
 from matchmaker.forms import ProductForm, RequestForm, StatusForm
 from matchmaker.services import catalog, matches
 from matchmaker.services.editing import StaleEdit
+from matchmaker.urls import page_number
 from matchmaker.views.conflicts import conflict_with
 from matchmaker.vocabulary import SECTORS
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
 def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
@@ -47,11 +43,11 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         country = request.args.get("country", "").strip().upper()[:2]
         query = request.args.get("q", "").strip()[:100]
         page = catalog.list_published(get_session(), kind, sector=sector, country=country, query=query,
-                                      page=_page_number())
+                                      page=page_number())
         template = "catalog/_list.html" if request.htmx and not request.htmx.boosted else "catalog/index.html"
         return render_template(template, kind=kind.name, page=page, sector=sector, country=country, query=query)
 
-    @bp.get("/<int:item_id>")
+    @bp.get("/<id:item_id>")
     def detail(item_id: int):
         item = load(item_id)
         top = matches.for_item(get_session(), kind.name, item, viewer=current_user)
@@ -74,7 +70,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             return redirect(url_for(f"{name}.detail", item_id=item.id))
         return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status()
 
-    @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+    @bp.route("/<id:item_id>/edit", methods=["GET", "POST"])
     @login_required
     def edit(item_id: int):
         item = load_for_edit(item_id)
@@ -95,7 +91,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             return redirect(url_for(f"{name}.detail", item_id=item.id))
         return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status()
 
-    @bp.post("/<int:item_id>/status")
+    @bp.post("/<id:item_id>/status")
     @login_required
     def change_status(item_id: int):
         item = load_for_edit(item_id)

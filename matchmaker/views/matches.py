@@ -12,7 +12,7 @@ from matchmaker.models import Match
 bp = Blueprint("matches", __name__, url_prefix="/matches")
 
 
-@bp.get("/<int:match_id>")
+@bp.get("/<id:match_id>")
 def detail(match_id: int):
     match = get_session().get(Match, match_id)
     # Both sides must be visible to the viewer; otherwise the match does not exist for them.

@@ -22,7 +22,7 @@ IDENTITY_LABELS = {"name": _l("Organisation name"), "country": _l("Country"),
                    "contact_email": _l("Contact email")}
 
 
-@bp.get("/<int:org_id>")
+@bp.get("/<id:org_id>")
 def detail(org_id: int):
     session = get_session()
     org = session.get(Organisation, org_id)
@@ -56,7 +56,7 @@ def _load(org_id: int) -> Organisation:
     return org
 
 
-@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
     org = _load(org_id)
@@ -79,7 +79,7 @@ def edit(org_id: int):
     return render_template("organisations/form.html", form=form, org=org), 400 if request.method == "POST" else 200
 
 
-@bp.post("/<int:org_id>/verify")
+@bp.post("/<id:org_id>/verify")
 @login_required
 def verify(org_id: int):
     org = _load(org_id)
