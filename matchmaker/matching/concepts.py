@@ -1,13 +1,14 @@
-"""The cross-lingual bridge: find the team's product concepts in English, Indonesian or Russian text.
+"""The cross-lingual bridge: find the team's product concepts in English, Indonesian, Russian, Kazakh.
 
 The vocabulary lives in ``concepts/*.json`` (one file per sector, written and reviewed by the team).
-Terms and texts go through the same stemming, so "тикового дерева" meets the term "тиковое дерево"
-and "pakaian" meets "pakai". Beyond exact stems we accept, for a single word, Russian adjective and
-fleeting-vowel forms ("хлопковая", "хлопка" for "хлопок"), a longer Latin word that starts with a
-term ("cottonseed"), and a typo close to a term ("jatti" for "jati"); each such hit says how it matched.
+Terms and texts go through the same keys (``normalise.stem``: lemmas, roots, stems), so "тикового
+дерева" meets the term "тиковое дерево", "яиц" meets "яйцо" and "pakaian" meets "pakai". Beyond exact
+keys we accept, for a single word, Russian adjective and fleeting-vowel forms ("хлопковая", "хлопка"
+for "хлопок"), a longer Latin word that starts with a term ("cottonseed"), and a typo close to a term
+("jatti" for "jati") when the dictionary does not know the word; each such hit says how it matched.
 A 2-3 word term also matches in another word order ("молоко сухое", "Fish, frozen"). Latin text is
-read as English and as Indonesian; an exact reading in one language beats a loose one in the other,
-and a longer exact term beats a shorter one inside it.
+read as English and as Indonesian, Kazakh text as Kazakh and Russian; an exact reading in one
+language beats a loose one in the other, and a longer exact term beats a shorter one inside it.
 """
 
 from __future__ import annotations
@@ -21,18 +22,21 @@ from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
+from matchmaker.matching.morphology import known
 from matchmaker.matching.normalise import STOPWORDS, detect_language, stem, tokens
 
 __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR"]
 
 CONCEPTS_DIR = Path(__file__).with_name("concepts")
-LANGUAGES = ("en", "id", "ru")
+LANGUAGES = ("en", "id", "ru", "kk")
 _MAX_TERM_WORDS = 5
 _MAX_UNORDERED = 3
 _EXACT = ("stem", "word order")
 _TYPO_CUTOFF = 86
+_DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = re.compile(r"[;:,()\[\]\n]")
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
+_RU_ADJECTIVE_ENDING = re.compile(r"(?<=...)(ый|ий|ой)$")
 _RU_ADJECTIVE = re.compile(r"(?<=..[^аеиоуыэюя])(ов|ев|н)$")
 
 
@@ -97,7 +101,8 @@ class ConceptVocabulary:
             for lang in LANGUAGES:
                 for term in c.terms.get(lang, ()):
                     key = tuple(_key(w, lang) for w in _content_words(term, lang))
-                    if key:
+                    # "с/м" without its stop word is a bare "м", which any "м" (metre) would hit.
+                    if key and len("".join(key)) > 1:
                         self._tables[lang].setdefault(key, set()).add(c.name)
         # Word order is free in Russian ("молоко сухое", "сухое молоко") and tariff English inverts
         # ("Fish, frozen"): a 2-3 word term also matches its words in another order.
@@ -116,14 +121,19 @@ class ConceptVocabulary:
                 for term in c.terms.get(lang, ()):
                     if len(tokens(term)) == 1:
                         self._surface[lang].setdefault(tokens(term)[0], set()).add(c.name)
-        self._singles = {lang: sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4)
-                         for lang, table in self._tables.items()}
+        # One-word terms by first letter: a writer's typo keeps the first letter, while a letter
+        # added in front makes another word ("barang" is goods, not "arang" charcoal).
+        self._singles: dict[str, dict[str, list[str]]] = {lang: {} for lang in LANGUAGES}
+        for lang, table in self._tables.items():
+            for key in sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4):
+                self._singles[lang].setdefault(key[0], []).append(key)
         self._starts = {lang: {k[0] for k in table} for lang, table in self._tables.items()}
         self._typo_cache: dict[tuple[str, str], str | None] = {}
 
     @classmethod
     def from_entries(cls, entries: Iterable[Mapping], *, sector: str = "other") -> "ConceptVocabulary":
-        """Build from dicts shaped like the JSON files (``concept``, ``hs``, ``en``, ``id``, ``ru``)."""
+        """Build from dicts shaped like the JSON files (``concept``, ``hs``, ``en``, ``id``, ``ru``,
+        ``kk``)."""
         return cls(_concept(e, sector) for e in entries)
 
     @classmethod
@@ -149,8 +159,9 @@ class ConceptVocabulary:
             return []
         clauses = [k for k, piece in enumerate(pieces) for _ in piece]
         lang = detect_language(words)
-        # Latin text is tried as both English and Indonesian: titles often mix them.
-        languages = ("ru",) if lang == "ru" else ("en", "id")
+        # Latin text is tried as both English and Indonesian: titles often mix them. Kazakh text
+        # borrows Russian words ("кресло", "йогурт"), so it is read as both Kazakh and Russian.
+        languages = {"ru": ("ru",), "kk": ("kk", "ru")}.get(lang, ("en", "id"))
         scanned, widest = [], {}
         for lang in languages:
             stop = STOPWORDS[lang]
@@ -201,16 +212,17 @@ class ConceptVocabulary:
     def _loose(self, word: str, key: str, lang: str) -> list[ConceptHit]:
         table = self._tables[lang]
         if lang == "ru":
-            reduced = _RU_ADJECTIVE.sub("", key)
+            reduced = _RU_ADJECTIVE.sub("", _RU_ADJECTIVE_ENDING.sub("", key))
             for candidate in (reduced, _ru_key(reduced)):
                 if candidate != key and (candidate,) in table:
                     return [ConceptHit(c, word, "form") for c in sorted(table[(candidate,)])]
         # English compounds ("cottonseed" -> "cotton"); Russian endings are the stemmer's job, and a
         # prefix there misleads ("гостиниц" is not "гостин(ая)").
-        for cut in range(len(key) - 1, max(4, len(key) - 4), -1) if lang != "ru" else ():
+        for cut in range(len(key) - 1, max(4, len(key) - 4), -1) if lang not in ("ru", "kk") else ():
             if (key[:cut],) in table:
                 return [ConceptHit(c, word, "prefix") for c in sorted(table[(key[:cut],)])]
-        if len(word) >= 5 and not word.isdigit():
+        # A word the dictionary knows is that word, not a typo of a term ("сидней" is no "сиденье").
+        if len(word) >= 5 and not word.isdigit() and not known(word, lang):
             near = self._typo(key, lang)
             if near and len(word) <= len(near) + 4:  # the stemmer, not the writer, made "jalan"
                 return [ConceptHit(c, word, f"typo of {near}") for c in sorted(table[(near,)])]
@@ -218,9 +230,17 @@ class ConceptVocabulary:
 
     def _typo(self, key: str, lang: str) -> str | None:
         if (key, lang) not in self._typo_cache:
-            best = process.extractOne(key, self._singles[lang], scorer=fuzz.ratio,
+            best = process.extractOne(key, self._singles[lang].get(key[:1], ()), scorer=fuzz.ratio,
                                       score_cutoff=_TYPO_CUTOFF)
-            self._typo_cache[(key, lang)] = best[0] if best else None
+            near = best[0] if best else None
+            # One letter more or less is a quarter of a four-letter word ("serat" is fibre, not
+            # "seat"): a short term takes only a doubled letter ("jatti" for "jati"). A term that
+            # only adds or drops an ending is another word ("singlet" is not "single", "turbot"
+            # not "turbo"); longer forms are the prefix rule's and the stemmer's job.
+            if near and (len(near) < 5 and _DOUBLED.sub(r"\1", key) != near
+                         or near.startswith(key) or key.startswith(near)):
+                near = None
+            self._typo_cache[(key, lang)] = near
         return self._typo_cache[(key, lang)]
 
 

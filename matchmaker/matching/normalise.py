@@ -12,10 +12,13 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from matchmaker.matching.morphology import known, lemma
+
 __all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic"]
 
 _NON_WORD = re.compile(r"[^\w]+|_")
 _CYRILLIC = re.compile(r"[а-я]")
+_KAZAKH = re.compile(r"[әғқңөұүһі]")
 _STEMMERS = {lang: snowballstemmer.stemmer(name)
              for lang, name in (("en", "english"), ("id", "indonesian"), ("ru", "russian"))}
 
@@ -28,6 +31,8 @@ STOPWORDS = {
                     "berupa dalam oleh pada juga".split()),
     "ru": frozenset("и или из для с со в во на к по от не без кроме их его как что прочие прочий "
                     "прочая прочее".split()),
+    "kk": frozenset("және мен бен пен немесе үшін арналған бойынша да де та те мен жоқ емес басқа "
+                    "сияқты".split()),
 }
 
 _TRANSLIT = str.maketrans({
@@ -63,9 +68,16 @@ def tokens(text: str | None) -> list[str]:
 
 
 def detect_language(words: list[str], hint: str | None = None) -> str:
-    """``hint`` when given; else ``ru`` for Cyrillic, else ``id`` or ``en`` by function words."""
+    """``hint`` when given; else ``kk`` for Kazakh letters, ``ru`` for other Cyrillic, else ``id``
+    or ``en`` by function words.
+
+    >>> detect_language(["мясо", "говядины"]), detect_language(["сиыр", "еті"]), detect_language(["kursi"])
+    ('ru', 'kk', 'en')
+    """
     if hint:
         return hint
+    if any(_KAZAKH.search(w) for w in words):
+        return "kk"
     if any(_CYRILLIC.search(w) for w in words):
         return "ru"
     id_votes = sum(w in STOPWORDS["id"] for w in words)
@@ -75,16 +87,21 @@ def detect_language(words: list[str], hint: str | None = None) -> str:
 
 @lru_cache(maxsize=500_000)
 def stem(word: str, language: str) -> str:
-    """Snowball stem of one normalised word; Cyrillic words always use the Russian stemmer.
+    """Key of one normalised word: the Russian lemma of a word the dictionary knows, the Indonesian
+    root (Sastrawi, where Snowball strips "ke-" off "kemeja"), the Kazakh stem; else the Snowball
+    stem. Cyrillic words in a text of another language read as Russian.
 
-    >>> stem("тикового", "en"), stem("pakaian", "id"), stem("tables", "en")
-    ('тиков', 'pakai', 'tabl')
+    >>> stem("тикового", "en"), stem("pakaian", "id"), stem("tables", "en"), stem("kemeja", "id")
+    ('тиковый', 'pakai', 'tabl', 'kemeja')
     """
-    if _CYRILLIC.search(word):
+    if _CYRILLIC.search(word) and language != "kk":
         language = "ru"
-    if word.isdigit() or language not in _STEMMERS:
+    if word.isdigit():
         return word
-    return _STEMMERS[language].stemWord(word)
+    root = lemma(word, language)
+    if root != word or language in ("id", "kk") or known(word, language):
+        return root  # a dictionary form: Snowball would merge сыр/сырьё and сидень/сиденье
+    return _STEMMERS[language].stemWord(word) if language in _STEMMERS else word
 
 
 @lru_cache(maxsize=500_000)
