@@ -25,13 +25,14 @@ from rapidfuzz import fuzz, process
 from matchmaker.matching.morphology import known
 from matchmaker.matching.normalise import STOPWORDS, detect_language, stem, tokens
 
-__all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR"]
+__all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR", "BROADER"]
 
 CONCEPTS_DIR = Path(__file__).with_name("concepts")
 LANGUAGES = ("en", "id", "ru", "kk")
 _MAX_TERM_WORDS = 5
 _MAX_UNORDERED = 3
 _EXACT = ("stem", "word order")
+BROADER = "broader"
 _TYPO_CUTOFF = 86
 _DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = re.compile(r"[;:,()\[\]\n]")
@@ -42,12 +43,14 @@ _RU_ADJECTIVE = re.compile(r"(?<=..[^аеиоуыэюя])(ов|ев|н)$")
 
 @dataclass(frozen=True)
 class Concept:
-    """One product idea with its HS prefixes and its words in each language."""
+    """One product idea with its HS prefixes, its words in each language and the broader ideas it
+    is a kind of (whole milk powder is a milk powder, yellowfin is a tuna)."""
 
     name: str
     sector: str
     hs: tuple[str, ...] = ()
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    broader: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class ConceptHit:
 
     concept: str
     words: str
-    how: str = "stem"
+    how: str = "stem"   # "stem", "word order", "form", "prefix", "typo of x", or BROADER
     clause: int = 0     # which clause of the text (split at ; : , and brackets) it was found in
 
 
@@ -94,7 +97,8 @@ class ConceptVocabulary:
             if old:  # the same concept in two files: merge, keep the first sector
                 terms = {lang: tuple(dict.fromkeys(old.terms.get(lang, ()) + c.terms.get(lang, ())))
                          for lang in LANGUAGES}
-                c = Concept(c.name, old.sector, tuple(dict.fromkeys(old.hs + c.hs)), terms)
+                c = Concept(c.name, old.sector, tuple(dict.fromkeys(old.hs + c.hs)), terms,
+                            tuple(dict.fromkeys(old.broader + c.broader)))
             self.concepts[c.name] = c
         self._tables: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
         for c in self.concepts.values():
@@ -180,7 +184,22 @@ class ConceptVocabulary:
                     (hit.how not in _EXACT and start in widest):
                 continue
             found[hit.concept] = ConceptHit(hit.concept, hit.words, hit.how, clauses[start])
-        return list(found.values())
+        return self._with_broader(list(found.values()))
+
+    def _with_broader(self, hits: list[ConceptHit]) -> list[ConceptHit]:
+        """Each hit's broader concepts too, after the named ones ("skimmed milk powder" is also
+        a milk powder), so a general request meets specific offers and the other way round."""
+        named = {h.concept for h in hits}
+        added: dict[str, ConceptHit] = {}
+        for hit in hits:
+            todo = list(self.concepts[hit.concept].broader)
+            while todo:
+                name = todo.pop(0)
+                if name in named or name in added or name not in self.concepts:
+                    continue
+                added[name] = ConceptHit(name, hit.words, BROADER, hit.clause)
+                todo += self.concepts[name].broader
+        return hits + list(added.values())
 
     def _scan(self, words: list[str], lang: str) -> Iterable[tuple[int, int, ConceptHit]]:
         table, starts, unordered = self._tables[lang], self._starts[lang], self._unordered_words[lang]
@@ -248,7 +267,8 @@ def _concept(entry: Mapping, sector: str) -> Concept:
     terms = {lang: tuple(str(t).strip().lower() for t in entry.get(lang, ()) if str(t).strip())
              for lang in LANGUAGES}
     hs = tuple("".join(ch for ch in str(code) if ch.isdigit()) for code in entry.get("hs", ()))
-    return Concept(str(entry["concept"]), sector, tuple(code for code in hs if code), terms)
+    broader = tuple(str(name) for name in entry.get("broader", ()))
+    return Concept(str(entry["concept"]), sector, tuple(code for code in hs if code), terms, broader)
 
 
 def _fingerprint(directory: Path) -> tuple:
