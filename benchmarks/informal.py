@@ -23,7 +23,7 @@ import csv
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -100,8 +100,9 @@ def written_titles(with_baseline: bool) -> None:
     for demand, hs6 in requests():
         relevant = {r["id"]: relevance(r["hs6"], hs6) for r in rows if relevance(r["hs6"], hs6)}
         graded.append((demand, relevant, demand.language))
+    results = evaluate(catalogue, graded, with_baseline)
     print_table(f"Part 1: {len(catalogue)} informal titles written by the team, {len(graded)} formal "
-                "requests (relevance: same HS6 2, same heading 1)", evaluate(catalogue, graded, with_baseline))
+                "requests (relevance: same HS6 2, same heading 1)", results)
 
 
 def real_names(folder: Path, rng: random.Random) -> list[tuple[str, str, str]]:
@@ -135,7 +136,7 @@ def real_texts(folder: Path, seed: int, with_baseline: bool) -> None:
         sector = sector_for_hs(hs6)
         if sector in GROCERY_SECTORS.values() or sector in TOKOPEDIA_SECTORS.values():
             graded.append((demand, {pid: 1 for pid, s in sectors.items() if s == sector}, sector))
-    counts = ", ".join(f"{s} {sum(1 for x in sectors.values() if x == s)}" for s in sorted(set(sectors.values())))
+    counts = ", ".join(f"{sector} {n}" for sector, n in sorted(Counter(sectors.values()).items()))
     print_table(f"Part 2: {len(catalogue)} real retail names ({counts}), the same requests "
                 "(relevance: same sector)", evaluate(catalogue, graded, with_baseline))
 
