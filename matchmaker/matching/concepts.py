@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
-from matchmaker.matching.morphology import known
+from matchmaker.matching.morphology import DICTIONARIES, known
 from matchmaker.matching.normalise import STOPWORDS, detect_language, stem, tokens
 
 __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR", "BROADER"]
@@ -241,7 +241,9 @@ class ConceptVocabulary:
             if (key[:cut],) in table:
                 return [ConceptHit(c, word, "prefix") for c in sorted(table[(key[:cut],)])]
         # A word the dictionary knows is that word, not a typo of a term ("сидней" is no "сиденье").
-        if len(word) >= 5 and not word.isdigit() and not known(word, lang):
+        # Without a dictionary (English, Kazakh) real words looked like typos ("breeches" of
+        # "beech", "boilers" of "broiler"), so only Russian and Indonesian readings take typos.
+        if lang in DICTIONARIES and len(word) >= 5 and not word.isdigit() and not known(word, lang):
             near = self._typo(key, lang)
             if near and len(word) <= len(near) + 4:  # the stemmer, not the writer, made "jalan"
                 return [ConceptHit(c, word, f"typo of {near}") for c in sorted(table[(near,)])]

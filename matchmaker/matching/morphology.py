@@ -22,7 +22,9 @@ import re
 import threading
 from functools import lru_cache
 
-__all__ = ["lemma", "known", "kazakh_stem"]
+__all__ = ["lemma", "known", "kazakh_stem", "DICTIONARIES"]
+
+DICTIONARIES = ("ru", "id")  # the languages whose dictionaries tell a real word from a typo
 
 _LOCK = threading.Lock()
 _LOADED: dict[str, object] = {}
