@@ -9,6 +9,7 @@ for "хлопок"), a longer Latin word that starts with a term ("cottonseed"),
 A 2-3 word term also matches in another word order ("молоко сухое", "Fish, frozen"). Latin text is
 read as English and as Indonesian, Kazakh text as Kazakh and Russian; an exact reading in one
 language beats a loose one in the other, and a longer exact term beats a shorter one inside it.
+What follows "excluding", «за исключением» or "tidak termasuk" in a clause is not named by the text.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ _MAX_UNORDERED = 3
 _EXACT = ("stem", "word order")
 BROADER = "broader"
 _TYPO_CUTOFF = 86
+# Words that open an exclusion, up to the end of their clause.
+_EXCLUDING = frozenset({"excluding", "except", ("other", "than"), ("not", "including"), "kecuali",
+                        ("tidak", "termasuk"), "selain", "исключением", "кроме", "исключая"})
 _DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = re.compile(r"[;:,()\[\]\n]")
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
@@ -162,6 +166,7 @@ class ConceptVocabulary:
         if not words:
             return []
         clauses = [k for k, piece in enumerate(pieces) for _ in piece]
+        excluded = _excluded_positions(pieces)
         lang = detect_language(words)
         # Latin text is tried as both English and Indonesian: titles often mix them. Kazakh text
         # borrows Russian words ("кресло", "йогурт"), so it is read as both Kazakh and Russian.
@@ -180,7 +185,7 @@ class ConceptVocabulary:
         # beats a shorter one inside it ("daging babi" is pork; "babi" alone is not "baby").
         found: dict[str, ConceptHit] = {}
         for start, _, size, hit in sorted(scanned):
-            if hit.concept in found or widest.get(start, 0) > size or \
+            if hit.concept in found or widest.get(start, 0) > size or start in excluded or \
                     (hit.how not in _EXACT and start in widest):
                 continue
             found[hit.concept] = ConceptHit(hit.concept, hit.words, hit.how, clauses[start])
@@ -263,6 +268,19 @@ class ConceptVocabulary:
                 near = None
             self._typo_cache[(key, lang)] = near
         return self._typo_cache[(key, lang)]
+
+
+def _excluded_positions(pieces: list[list[str]]) -> set[int]:
+    """Word positions after "excluding", «за исключением», "tidak termasuk"... up to the clause's
+    end: what a text excludes is not what it names ("Fish, fresh, excluding fish fillets")."""
+    positions, offset = set(), 0
+    for piece in pieces:
+        for i in range(len(piece)):
+            if piece[i] in _EXCLUDING or tuple(piece[i:i + 2]) in _EXCLUDING:
+                positions.update(range(offset + i, offset + len(piece)))
+                break
+        offset += len(piece)
+    return positions
 
 
 def _concept(entry: Mapping, sector: str) -> Concept:
