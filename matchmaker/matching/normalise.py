@@ -26,7 +26,7 @@ _STEMMERS = {lang: snowballstemmer.stemmer(name)
 # features because they say nothing about the product.
 STOPWORDS = {
     "en": frozenset("a an and or of for with the in on to by from other than not its their as at "
-                    "is are be whether".split()),
+                    "is are be whether mainly solely wholly chiefly".split()),
     "id": frozenset("dan atau dari untuk dengan yang di ke ini itu lain lainnya selain tidak "
                     "berupa dalam oleh pada juga".split()),
     "ru": frozenset("и или из для с со в во на к по от не без кроме их его как что прочие прочий "
