@@ -23,13 +23,13 @@ _STEMMERS = {lang: snowballstemmer.stemmer(name)
              for lang, name in (("en", "english"), ("id", "indonesian"), ("ru", "russian"))}
 
 # Function words, written by us; used to guess the language of Latin text and dropped from word
-# features because they say nothing about the product.
+# features because they say nothing about the product. «без» is kept: «без кости» is boneless.
 STOPWORDS = {
     "en": frozenset("a an and or of for with the in on to by from other than not its their as at "
                     "is are be whether mainly solely wholly chiefly".split()),
     "id": frozenset("dan atau dari untuk dengan yang di ke ini itu lain lainnya selain tidak "
                     "berupa dalam oleh pada juga".split()),
-    "ru": frozenset("и или из для с со в во на к по от не без кроме их его как что прочие прочий "
+    "ru": frozenset("и или из для с со в во на к по от не кроме их его как что прочие прочий "
                     "прочая прочее".split()),
     "kk": frozenset("және мен бен пен немесе үшін арналған бойынша да де та те мен жоқ емес басқа "
                     "сияқты".split()),

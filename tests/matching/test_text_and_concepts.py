@@ -86,3 +86,13 @@ def test_what_a_text_excludes_is_not_what_it_names(text):
          "ru": ["рыбное филе"]},
     ])
     assert [h.concept for h in vocabulary.tag(text)] == ["fish"]
+
+
+@pytest.mark.parametrize("text, expected", [("Говядина без кости", "boneless"),
+                                            ("Баранина на кости", "bone_in")])
+def test_without_the_bone_is_not_on_the_bone(text, expected):
+    vocabulary = ConceptVocabulary.from_entries([
+        {"concept": "boneless", "hs": [], "en": ["boneless"], "id": ["tanpa tulang"], "ru": ["без кости"]},
+        {"concept": "bone_in", "hs": [], "en": ["bone-in"], "id": ["dengan tulang"], "ru": ["на кости"]},
+    ])
+    assert [h.concept for h in vocabulary.tag(text)] == [expected]
