@@ -22,7 +22,7 @@ import re
 import threading
 from functools import lru_cache
 
-__all__ = ["lemma", "known", "kazakh_stem", "DICTIONARIES"]
+__all__ = ["lemma", "known", "kazakh_stem", "expand_abbreviations", "DICTIONARIES"]
 
 DICTIONARIES = ("ru", "id")  # the languages whose dictionaries tell a real word from a typo
 
@@ -50,6 +50,17 @@ _KAZAKH_SUFFIXES = sorted((
     "мен", "бен", "пен",
 ), key=len, reverse=True)
 _KAZAKH_MIN_STEM = 3
+# Slash abbreviations of Russian price lists and receipts, written out: split at the slash they
+# would be two letters and a stop word ("с/м" → "м", any metre), joined they would be words
+# ("см" is a centimetre).
+_ABBREVIATIONS = {
+    "с/м": "свежемороженый", "в/м": "варено-мороженый", "б/к": "бескостный", "н/к": "на кости",
+    "б/г": "без головы", "х/к": "холодного копчения", "г/к": "горячего копчения",
+    "с/к": "сырокопченый", "в/к": "варено-копченый", "ж/б": "жестяная банка",
+    "х/б": "хлопчатобумажный", "б/у": "бывший в употреблении", "у/п": "ультрапастеризованный",
+    "в/у": "вакуумная упаковка", "п/ф": "полуфабрикат", "в/с": "высший сорт", "т/м": "торговая марка",
+}
+_ABBREVIATION = re.compile(r"(?<![\w/])[а-яё]/[а-яё](?![\w/])")
 
 
 def _load(name: str):
@@ -75,6 +86,17 @@ def _load(name: str):
 def _analyser(name: str):
     found = _LOADED.get(name)
     return found if found is not None else _load(name)
+
+
+def expand_abbreviations(text: str) -> str:
+    """Lower-case text with its slash abbreviations written out.
+
+    >>> expand_abbreviations("креветки с/м 40/50, говядина б/к")
+    'креветки свежемороженый 40/50, говядина бескостный'
+    """
+    if "/" not in text:
+        return text
+    return _ABBREVIATION.sub(lambda m: _ABBREVIATIONS.get(m.group(0), m.group(0)), text)
 
 
 @lru_cache(maxsize=500_000)

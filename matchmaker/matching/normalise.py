@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from matchmaker.matching.morphology import known, lemma
+from matchmaker.matching.morphology import expand_abbreviations, known, lemma
 
 __all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic"]
 
@@ -51,14 +51,14 @@ _PHONETIC = [(re.compile(p), r) for p, r in (
 
 
 def normalise(text: str | None) -> str:
-    """Lower-case, Unicode NFKC, ё→е, punctuation to spaces, single spaces.
+    """Lower-case, Unicode NFKC, ё→е, slash abbreviations written out, punctuation to spaces.
 
     >>> normalise("  Ёлка-Мебель, 100% «тик»! ")
     'елка мебель 100 тик'
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    text = expand_abbreviations(unicodedata.normalize("NFKC", text).lower().replace("ё", "е"))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

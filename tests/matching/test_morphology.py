@@ -119,3 +119,14 @@ def test_the_analysers_are_built_once_when_threads_race(monkeypatch):
     assert set(results) == {("кресло", "pakai")}
     assert set(morphology._LOADED) == {"ru", "id"}
     assert len(set(built)) == 2  # each library once, however many threads asked first
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Креветки с/м 40/50", ["frozen"]),          # written out: свежемороженый
+    ("Ткань шириной 1,5 м, рулон 50 м", []),     # a metre is not "с/м"
+    ("Ткань шириной 150 см", []),                # nor a centimetre
+])
+def test_receipt_slash_abbreviations_are_read_whole(text, expected):
+    vocabulary = ConceptVocabulary.from_entries([
+        {"concept": "frozen", "hs": [], "en": ["frozen"], "id": ["beku"], "ru": ["свежемороженый", "с/м"]}])
+    assert [h.concept for h in vocabulary.tag(text)] == expected
