@@ -30,6 +30,9 @@ _LOCK = threading.Lock()
 _LOADED: dict[str, object] = {}
 _CYRILLIC_WORD = re.compile(r"[а-яё-]+")
 _LATIN_WORD = re.compile(r"[a-z-]+")
+# Sastrawi tries every rule on a word before giving up, which is slow; a word with none of these
+# prefixes or suffixes has nothing to remove (its infix rules only made "cium" of "cerium").
+_INDONESIAN_AFFIX = re.compile(r"^(?:di|ke|se|be|te|pe|me)|(?:i|an|kan|nya|lah|kah|tah|pun|ku|mu)$")
 # A product text names things: prefer these readings of an ambiguous Russian word; short forms
 # ("ковров" as short "ковровый") are rare in listings and come after full ones ("ковров" = carpets).
 _NOMINAL = (frozenset({"NOUN", "ADJF", "PRTF"}), frozenset({"ADJS", "PRTS"}))
@@ -112,7 +115,7 @@ def lemma(word: str, language: str) -> str:
     """
     if language == "ru" and _CYRILLIC_WORD.fullmatch(word):
         return _russian_lemma(word)
-    if language == "id" and _LATIN_WORD.fullmatch(word):
+    if language == "id" and _LATIN_WORD.fullmatch(word) and _INDONESIAN_AFFIX.search(word):
         return _analyser("id").stem_word(word) or word
     if language == "kk":
         return kazakh_stem(word)
