@@ -31,7 +31,7 @@ REQUEST_FIELDS = (
     "max_price_usd", "incoterms", "language",
 )
 
-LANGUAGES = {"en": N_("English"), "id": N_("Bahasa Indonesia"), "ru": N_("Russian")}
+LANGUAGES = {"en": N_("English"), "id": N_("Bahasa Indonesia"), "ru": N_("Russian"), "kk": N_("Kazakh")}
 # Each language names itself in the switcher, so these are not translated.
 INTERFACE_LOCALES = {"en": "English", "id": "Bahasa Indonesia", "ru": "Русский", "kk": "Қазақша"}
 
@@ -141,6 +141,7 @@ UNIT_SYNONYMS: dict[str, str] = {
 LANGUAGE_SYNONYMS: dict[str, str] = {
     "english": "en", "eng": "en", "indonesian": "id", "bahasa": "id", "bahasa indonesia": "id", "ind": "id",
     "russian": "ru", "rus": "ru", "русский": "ru",
+    "kazakh": "kk", "kaz": "kk", "қазақ тілі": "kk", "қазақша": "kk", "казахский": "kk",
 }
 
 ORGANISATION_KINDS: dict[str, str] = {

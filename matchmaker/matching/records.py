@@ -128,11 +128,11 @@ def _country(data: Mapping) -> str | None:
 
 @built_once
 def _country_codes_by_name() -> Mapping[str, str]:
-    """"Indonesia", «Казахстан», "Kazakstan" → ID, KZ: country names in the three languages (CLDR)."""
+    """"Indonesia", «Казахстан», «Қазақстан» → ID, KZ: country names in the four languages (CLDR)."""
     from babel import Locale
 
     names = {}
-    for language in ("en", "id", "ru"):
+    for language in ("en", "id", "ru", "kk"):
         for code, name in Locale(language).territories.items():
             if len(code) == 2 and code.isalpha():
                 names.setdefault(name.lower(), code)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from matchmaker.matching import ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, hs_similarity, infer_hs
 from matchmaker.matching.normalise import normalise, phonetic, transliterate
 
@@ -71,3 +72,27 @@ def test_hs_inferred_confidence_scales_the_value():
 def test_unknown_hs_scores_zero_and_says_so():
     score, detail = hs_similarity(HsGuess(None), HsGuess("9403", 1.0, "given"))
     assert score == 0 and "no HS code" in detail.render()
+
+
+@pytest.mark.parametrize("text", [
+    "Fish, fresh or chilled, excluding fish fillets; sole",
+    "Рыба свежая или охлажденная, за исключением рыбного филе; морской язык",
+    "Ikan segar, tidak termasuk fillet ikan; sole",
+])
+def test_what_a_text_excludes_is_not_what_it_names(text):
+    vocabulary = ConceptVocabulary.from_entries([
+        {"concept": "fish", "hs": ["03"], "en": ["fish"], "id": ["ikan"], "ru": ["рыба"]},
+        {"concept": "fish_fillet", "hs": ["0304"], "en": ["fish fillets"], "id": ["fillet ikan"],
+         "ru": ["рыбное филе"]},
+    ])
+    assert [h.concept for h in vocabulary.tag(text)] == ["fish"]
+
+
+@pytest.mark.parametrize("text, expected", [("Говядина без кости", "boneless"),
+                                            ("Баранина на кости", "bone_in")])
+def test_without_the_bone_is_not_on_the_bone(text, expected):
+    vocabulary = ConceptVocabulary.from_entries([
+        {"concept": "boneless", "hs": [], "en": ["boneless"], "id": ["tanpa tulang"], "ru": ["без кости"]},
+        {"concept": "bone_in", "hs": [], "en": ["bone-in"], "id": ["dengan tulang"], "ru": ["на кости"]},
+    ])
+    assert [h.concept for h in vocabulary.tag(text)] == [expected]
