@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -27,6 +27,9 @@ __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "
 
 CONCEPTS_DIR = Path(__file__).with_name("concepts")
 LANGUAGES = ("en", "id", "ru")
+NAMED_IN = ("en", "id", "ru", "kk")  # languages a concept's name can be shown in (kk terms are optional)
+# When a concept has no term in the reader's language: Kazakh readers read Russian, others English.
+_NAME_FALLBACK = {"kk": ("kk", "ru", "en"), "id": ("id", "en"), "ru": ("ru", "en")}
 _MAX_TERM_WORDS = 5
 _MAX_UNORDERED = 3
 _EXACT = ("stem", "word order")
@@ -89,7 +92,7 @@ class ConceptVocabulary:
             old = self.concepts.get(c.name)
             if old:  # the same concept in two files: merge, keep the first sector
                 terms = {lang: tuple(dict.fromkeys(old.terms.get(lang, ()) + c.terms.get(lang, ())))
-                         for lang in LANGUAGES}
+                         for lang in NAMED_IN}
                 c = Concept(c.name, old.sector, tuple(dict.fromkeys(old.hs + c.hs)), terms)
             self.concepts[c.name] = c
         self._tables: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
@@ -136,6 +139,27 @@ class ConceptVocabulary:
 
     def __len__(self) -> int:
         return len(self.concepts)
+
+    @cached_property
+    def products(self) -> frozenset[str]:
+        """Concepts that name a product (they have HS codes), as opposed to attributes such as
+        "frozen", "halal" or "hotel"."""
+        return frozenset(name for name, concept in self.concepts.items() if concept.hs)
+
+    def label(self, concept: str, language: str) -> str:
+        """The concept's name for a reader of ``language``: its first term there, else in a language
+        that reader is likely to read, else its id in words; never the raw id.
+
+        >>> vocab = ConceptVocabulary.from_entries([{"concept": "dining_chair", "en": ["dining chair"],
+        ...                                          "id": ["kursi makan"], "ru": ["обеденный стул"]}])
+        >>> vocab.label("dining_chair", "id"), vocab.label("dining_chair", "kk"), vocab.label("x_y", "ru")
+        ('kursi makan', 'обеденный стул', 'x y')
+        """
+        found = self.concepts.get(concept)
+        for lang in _NAME_FALLBACK.get(language, (language, "en")) if found else ():
+            if found.terms.get(lang):
+                return found.terms[lang][0]
+        return concept.replace("_", " ")
 
     def tag(self, text: str | None) -> list[ConceptHit]:
         """Concepts mentioned in ``text``, each once, in order of first mention (the English and
@@ -226,7 +250,7 @@ class ConceptVocabulary:
 
 def _concept(entry: Mapping, sector: str) -> Concept:
     terms = {lang: tuple(str(t).strip().lower() for t in entry.get(lang, ()) if str(t).strip())
-             for lang in LANGUAGES}
+             for lang in NAMED_IN}
     hs = tuple("".join(ch for ch in str(code) if ch.isdigit()) for code in entry.get("hs", ()))
     return Concept(str(entry["concept"]), sector, tuple(code for code in hs if code), terms)
 
