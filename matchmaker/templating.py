@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import format_date, format_decimal, get_locale, gettext, ngettext
 
 from matchmaker import hs
 from matchmaker.countries import country_name
@@ -58,6 +58,43 @@ def grade_band(score: float) -> str:
     return gettext(next(text for floor, text in _BANDS if score >= floor - 1e-9 or floor == 0.0))
 
 
+def obstacle_sentence(obstacle, kind: str) -> str:
+    """ "4 open requests for tuna need a Veterinary certificate": one group of the engine's
+    ``why_not`` for the owner of a product (``kind="product"``) or of a request."""
+    what = concept_name(obstacle.subject) if obstacle.subject else gettext("this product")
+    certificate = label("certification", obstacle.code)
+    count, values = len(obstacle.partner_ids), {"what": what, "certificate": certificate}
+    if kind == "product":
+        if obstacle.kind == "swine":
+            return ngettext("%(num)d open request for %(what)s needs %(certificate)s, which a swine product can "
+                            "never carry", "%(num)d open requests for %(what)s need %(certificate)s, which a swine "
+                            "product can never carry", count, **values)
+        if obstacle.kind == "halal_by_law":
+            return ngettext("%(num)d open request for %(what)s needs %(certificate)s: Indonesian law requires it "
+                            "for meat and dairy", "%(num)d open requests for %(what)s need %(certificate)s: "
+                            "Indonesian law requires it for meat and dairy", count, **values)
+        if obstacle.kind == "halal_in_text":
+            return ngettext("%(num)d open request for %(what)s asks for %(certificate)s in its text",
+                            "%(num)d open requests for %(what)s ask for %(certificate)s in their text", count, **values)
+        return ngettext("%(num)d open request for %(what)s needs %(certificate)s",
+                        "%(num)d open requests for %(what)s need %(certificate)s", count, **values)
+    if obstacle.kind == "swine":
+        return ngettext("%(num)d supplier of %(what)s offers a swine product, which can never carry %(certificate)s",
+                        "%(num)d suppliers of %(what)s offer swine products, which can never carry %(certificate)s",
+                        count, **values)
+    if obstacle.kind == "halal_by_law":
+        return ngettext("%(num)d supplier of %(what)s lacks %(certificate)s, which Indonesian law requires for "
+                        "meat and dairy", "%(num)d suppliers of %(what)s lack %(certificate)s, which Indonesian law "
+                        "requires for meat and dairy", count, **values)
+    if obstacle.kind == "halal_in_text":
+        return ngettext("%(num)d supplier of %(what)s lacks %(certificate)s, which your request's text asks for",
+                        "%(num)d suppliers of %(what)s lack %(certificate)s, which your request's text asks for",
+                        count, **values)
+    return ngettext("%(num)d supplier of %(what)s lacks %(certificate)s, which your request requires",
+                    "%(num)d suppliers of %(what)s lack %(certificate)s, which your request requires",
+                    count, **values)
+
+
 def in_focus(item, kind: str) -> bool:
     """Products are in focus when exported from the corridor's origin; requests when the buyer is at
     its end. A pork product is never in focus (the corridor law in the engine's constraints)."""
@@ -75,4 +112,5 @@ def init_app(app: Flask) -> None:
         fmt_qty=fmt_qty, cert_meaning=cert_meaning, in_focus=in_focus, hs_describe=hs.describe,
         country_name=country_name, format_date=format_date, explain_detail=explain_detail,
         explain_sentences=explain_sentences, grade_band=grade_band, concept_name=concept_name,
+        obstacle_sentence=obstacle_sentence,
     )

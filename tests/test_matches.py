@@ -176,3 +176,33 @@ def test_members_see_how_many_matches_each_of_their_items_has(client, auth, make
     page = client.get(f"/organisations/{exporter.id}").get_data(as_text=True)
     assert f"{count} match" in page
 
+
+def test_owner_reads_which_certificate_keeps_relevant_requests_away(client, auth, make):
+    fisheries = make.organisation(kind="exporter", country="ID", name="PT Samudra")
+    tuna = make.product(fisheries, title="Frozen yellowfin tuna loins", hs_code="030487", certifications=["haccp"],
+                        unit="t", moq=5, description="Sashimi grade, CO-free.")
+    buyers = [make.organisation(kind="buyer", country="KZ", name=f"ТОО Рыба {i}") for i in range(2)]
+    for org, title in zip(buyers, ("Тунец мороженый, филе", "Frozen tuna loins for retail")):
+        make.request(org, title=title, hs_code="", unit="t", quantity=10, required_certifications=["vet"])
+    make.request(buyers[0], title="Teak chairs for a café", required_certifications=["vet"])  # not relevant
+
+    auth.login(make.user(fisheries).email)
+    page = client.get(f"/products/{tuna.id}").get_data(as_text=True)
+    assert "2 open requests for yellowfin need Veterinary certificate" in page
+    assert "Veterinary health certificate for animal products" in page  # what it means on this corridor
+    ru = client.get(f"/products/{tuna.id}?lang=ru").get_data(as_text=True)
+    assert "2 открытые заявки на желтоперый тунец требуют «Ветеринарный сертификат»" in ru
+
+    auth.logout()
+    assert "open requests for" not in client.get(f"/products/{tuna.id}").get_data(as_text=True)
+
+
+def test_importer_reads_that_the_law_keeps_non_halal_suppliers_away(client, auth, make):
+    producer = make.organisation(kind="producer", country="KZ")
+    make.product(producer, title="Frozen boneless beef", hs_code="020230", certifications=["vet"], unit="t", moq=20)
+    importer = make.organisation(kind="importer", country="ID")
+    request = make.request(importer, title="Daging sapi beku tanpa tulang", hs_code="", unit="t", quantity=20,
+                           required_certifications=[])
+    auth.login(make.user(importer).email)
+    page = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "1 supplier of beef lacks Halal, which Indonesian law requires for meat and dairy" in page

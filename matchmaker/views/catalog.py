@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import ProductForm, RequestForm, StatusForm
-from matchmaker.services import catalog, matches
+from matchmaker.services import catalog, matches, obstacles
 from matchmaker.vocabulary import SECTORS
 
 
@@ -53,8 +53,10 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
     def detail(item_id: int):
         item = load(item_id)
         top = matches.for_item(get_session(), kind.name, item, viewer=current_user)
+        can_edit = permissions.can_edit_item(current_user, item)
+        hints = obstacles.for_owner(get_session(), kind.name, item) if can_edit else []
         return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
-                               can_edit=permissions.can_edit_item(current_user, item), status_form=StatusForm())
+                               can_edit=can_edit, obstacles=hints, status_form=StatusForm())
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
