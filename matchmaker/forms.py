@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -99,7 +100,11 @@ class ProductForm(_TradeItemForm):
 
 
 class RequestForm(_TradeItemForm):
+    exclude = SchemaForm.exclude + ("corridor_checked",)
+
     required_certifications = MultiCheckboxField(_l("Required certifications"))
+    # The sector whose corridor defaults the owner has already seen ticked (and may have unticked).
+    corridor_checked = HiddenField()
     quantity = StringField(_l("Quantity needed"), render_kw={"inputmode": "decimal"})
     max_price_usd = StringField(_l("Maximum price per unit (USD)"), render_kw={"inputmode": "decimal"})
 
