@@ -122,7 +122,11 @@ class ProductForm(_TradeItemForm):
 
 
 class RequestForm(_TradeItemForm):
+    exclude = SchemaForm.exclude + ("corridor_checked",)
+
     required_certifications = MultiCheckboxField(_l("Required certifications"))
+    # The sector whose corridor defaults the owner has already seen ticked (and may have unticked).
+    corridor_checked = HiddenField()
     quantity = StringField(_l("Quantity needed"), render_kw={"inputmode": "decimal"})
     max_price_usd = StringField(_l("Maximum price per unit (USD)"), render_kw={"inputmode": "decimal"})
 

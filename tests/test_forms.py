@@ -177,7 +177,8 @@ def test_text_in_every_language_is_saved_intact_and_shown_escaped(client, auth, 
 @pytest.mark.parametrize("kind", ["product", "request"])
 def test_hs_codes_accepted(client, auth, db, owners, kind, typed, stored, sector):
     sign_in(auth, owners, kind)
-    response = client.post(f"/{kind}s/new", data=valid(kind, hs_code=typed))
+    # corridor_checked: the buyer has already seen the corridor's defaults for this sector ticked
+    response = client.post(f"/{kind}s/new", data=valid(kind, hs_code=typed, corridor_checked=sector))
     assert response.status_code == 302
     item = db.exec(select(MODELS[kind]).where(MODELS[kind].title == TITLE)).one()
     assert (item.hs_code, item.sector) == (stored, sector)
@@ -255,7 +256,7 @@ def test_product_without_hs_code_is_refused(client, auth, db, owners):
 def test_edit_saves_changes_and_keeps_status(client, auth, db, owners, kind):
     sign_in(auth, owners, kind)
     item = owners[f"{kind}_item"]
-    data = valid(kind, title="Changed title", hs_code="0202300000")
+    data = valid(kind, title="Changed title", hs_code="0202300000", corridor_checked="meat")
     data.pop("publish")
     data["draft"] = "1"
     data["version"] = "1"
@@ -339,3 +340,32 @@ def test_register_bad_input(client, db, field, overrides):
 def test_register_never_echoes_the_password(client):
     html = client.post("/register", data=registration(country="XX")).get_data(as_text=True)
     assert "a-long-password-2026" not in html
+
+
+def test_kazakh_fish_request_gets_the_veterinary_certificate_ticked_and_may_untick_it(client, auth, db, owners):
+    sign_in(auth, owners, "request")
+    data = valid("request", title="Тунец мороженый, лоины", hs_code="", required_certifications=["haccp"])
+    first = client.post("/requests/new", data=data)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and count(db, BuyingRequest) == 1  # only the fixture's request
+    assert re.search(r'<input[^>]*checked[^>]*value="vet"|<input[^>]*value="vet"[^>]*checked', html)
+    assert "EAEU veterinary control" in html
+    assert 'name="corridor_checked" type="hidden" value="fisheries"' in html
+    # The owner unticks it and saves: the choice is kept.
+    client.post("/requests/new", data={**data, "corridor_checked": "fisheries"})
+    saved = db.exec(select(BuyingRequest).where(BuyingRequest.title == "Тунец мороженый, лоины")).one()
+    assert saved.required_certifications == ["haccp"]
+
+
+def test_indonesian_dairy_request_gets_halal_ticked_as_the_law_requires(client, auth, db, make):
+    importer = make.user(make.organisation(kind="importer", country="ID"))
+    assert auth.login(importer.email).status_code == 302
+    html = client.post("/requests/new", data=valid("request", title="Susu bubuk full cream 26%",
+                                                   required_certifications=[])).get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="halal"|<input[^>]*value="halal"[^>]*checked', html)
+    assert "Law 33/2014" in html
+
+
+def test_a_blank_request_form_explains_the_corridor_rules(client, auth, owners):
+    sign_in(auth, owners, "request")
+    assert "EAEU veterinary control" in client.get("/requests/new").get_data(as_text=True)

@@ -18,6 +18,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -30,6 +31,8 @@ __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "
 
 CONCEPTS_DIR = Path(__file__).with_name("concepts")
 LANGUAGES = ("en", "id", "ru", "kk")
+# When a concept has no term in the reader's language: Kazakh readers read Russian, others English.
+_NAME_FALLBACK = {"kk": ("kk", "ru", "en"), "id": ("id", "en"), "ru": ("ru", "en")}
 _MAX_TERM_WORDS = 5
 _MAX_UNORDERED = 3
 _EXACT = ("stem", "word order")
@@ -155,6 +158,27 @@ class ConceptVocabulary:
 
     def __len__(self) -> int:
         return len(self.concepts)
+
+    @cached_property
+    def products(self) -> frozenset[str]:
+        """Concepts that name a product (they have HS codes), as opposed to attributes such as
+        "frozen", "halal" or "hotel"."""
+        return frozenset(name for name, concept in self.concepts.items() if concept.hs)
+
+    def label(self, concept: str, language: str) -> str:
+        """The concept's name for a reader of ``language``: its first term there, else in a language
+        that reader is likely to read, else its id in words; never the raw id.
+
+        >>> vocab = ConceptVocabulary.from_entries([{"concept": "dining_chair", "en": ["dining chair"],
+        ...                                          "id": ["kursi makan"], "ru": ["обеденный стул"]}])
+        >>> vocab.label("dining_chair", "id"), vocab.label("dining_chair", "kk"), vocab.label("x_y", "ru")
+        ('kursi makan', 'обеденный стул', 'x y')
+        """
+        found = self.concepts.get(concept)
+        for lang in _NAME_FALLBACK.get(language, (language, "en")) if found else ():
+            if found.terms.get(lang):
+                return found.terms[lang][0]
+        return concept.replace("_", " ")
 
     def tag(self, text: str | None) -> list[ConceptHit]:
         """Concepts mentioned in ``text``, each once, in order of first mention (the English and

@@ -81,7 +81,7 @@ def _still_in_others_top(session: Session, match: Match, is_product: bool, index
     """A pair that left this item's top list stays if it still ranks in the other side's stored top list."""
     product, demand = (item, other) if is_product else (other, item)
     explanation = index.explain(to_engine_product(product), to_engine_demand(demand))
-    if not explanation.eligible:
+    if not explanation.proposed:
         return False
     other_column = Match.request_id if is_product else Match.product_id
     rivals = session.exec(

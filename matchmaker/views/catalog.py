@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import ProductForm, RequestForm, StatusForm
-from matchmaker.services import catalog, matches
+from matchmaker.services import catalog, corridor, matches, obstacles
 from matchmaker.services.editing import StaleEdit
 from matchmaker.urls import page_number
 from matchmaker.views.conflicts import conflict_with
@@ -51,8 +51,30 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
     def detail(item_id: int):
         item = load(item_id)
         top = matches.for_item(get_session(), kind.name, item, viewer=current_user)
+        can_edit = permissions.can_edit_item(current_user, item)
+        hints = obstacles.for_owner(get_session(), kind.name, item) if can_edit else []
         return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
-                               can_edit=permissions.can_edit_item(current_user, item), status_form=StatusForm())
+                               can_edit=can_edit, obstacles=hints, status_form=StatusForm())
+
+    def corridor_ticks(form, data, country: str | None):
+        """Tick the corridor's defaults once for the request's sector and say why; None when the
+        owner has seen them (and may have unticked them) or there are none, so the form saves."""
+        if kind.name != "request":
+            return None
+        sector, defaults = corridor.request_defaults(country, hs_code=data.hs_code, title=data.title,
+                                                     description=data.description)
+        missing = [d.certification for d in defaults if d.certification not in data.required_certifications]
+        if not missing or form.corridor_checked.data == sector:
+            return None
+        form.required_certifications.data = list(data.required_certifications) + missing
+        form.corridor_checked.data = sector
+        return defaults
+
+    def render_form(form, item, notes=None, conflict=None):
+        country = (item.organisation if item else current_user.organisation).country
+        rules = corridor.rules_for(country) if kind.name == "request" else ()
+        return render_template("catalog/form.html", kind=kind.name, form=form, item=item,
+                               corridor_notes=notes, corridor_rules=rules, conflict=conflict)
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
@@ -62,13 +84,15 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         form = form_class()
         if request.method == "GET":
             form.language.data = current_user.locale if current_user.locale in ("en", "id", "ru") else "en"
-        if form.validate_on_submit() and (data := form.validated()) is not None:
+        notes = None
+        if form.validate_on_submit() and (data := form.validated()) is not None and \
+                not (notes := corridor_ticks(form, data, current_user.organisation.country)):
             publish = "publish" in request.form
             item = catalog.create(get_session(), kind, actor=current_user, data=data, publish=publish)
             matches.refresh(get_session(), kind.name, item)
             flash(_("Published.") if publish else _("Saved as a draft."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
-        return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status()
+        return render_form(form, None, notes), 200 if notes else _form_status()
 
     @bp.route("/<id:item_id>/edit", methods=["GET", "POST"])
     @login_required
@@ -79,17 +103,20 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             for field in ("moq", "capacity_per_month", "price_usd", "quantity", "max_price_usd"):
                 if field in form and getattr(item, field) is not None:
                     form[field].data = f"{getattr(item, field):g}"
-        if form.validate_on_submit() and (data := form.validated()) is not None:
+            if "corridor_checked" in form:  # the owner already chose for the sector it is filed under
+                form.corridor_checked.data = item.sector
+        notes = None
+        if form.validate_on_submit() and (data := form.validated()) is not None and \
+                not (notes := corridor_ticks(form, data, item.organisation.country)):
             try:
                 catalog.update(get_session(), kind, actor=current_user, item=item,
                                version=form.opened_version(), data=data, publish="publish" in request.form)
             except StaleEdit:
-                return render_template("catalog/form.html", kind=kind.name, form=form, item=item,
-                                       conflict=conflict_with(form, item, data)), 409
+                return render_form(form, item, conflict=conflict_with(form, item, data)), 409
             matches.refresh(get_session(), kind.name, item)
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
-        return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status()
+        return render_form(form, item, notes), 200 if notes else _form_status()
 
     @bp.post("/<id:item_id>/status")
     @login_required

@@ -16,10 +16,11 @@ CATALOGUE = [
     Product("textiles-ru", "Футболки мужские трикотажные из хлопка", country="ID"),
     Product("fisheries-id", "Udang beku vaname", country="ID"),
     Product("fisheries-en", "Frozen skipjack tuna loins", country="ID"),
-    Product("meat-ru", "Говядина замороженная без кости халяль", country="KZ"),
-    Product("meat-en", "Frozen lamb carcasses", country="KZ"),
-    Product("dairy-ru", "Сухое молоко обезжиренное", country="KZ"),
-    Product("dairy-id", "Keju cheddar", country="KZ"),
+    # Meat and dairy bought into Indonesia must be halal by law: these producers are certified.
+    Product("meat-ru", "Говядина замороженная без кости халяль", country="KZ", certifications=("halal", "vet")),
+    Product("meat-en", "Frozen lamb carcasses", country="KZ", certifications=("halal", "vet")),
+    Product("dairy-ru", "Сухое молоко обезжиренное", country="KZ", certifications=("halal", "vet")),
+    Product("dairy-id", "Keju cheddar", country="KZ", certifications=("halal", "vet")),
 ]
 
 CASES = [
