@@ -79,8 +79,10 @@ def test_indonesian_affixes_come_off_only_down_to_a_dictionary_root():
 def test_kazakh_text_is_recognised_and_read_with_kazakh_terms():
     assert detect_language(["сиыр", "еті"]) == "kk"
     assert detect_language(["говядина"]) == "ru"
-    index = ProductIndex([Product("beef", "Говядина замороженная", country="KZ", language="ru"),
-                          Product("milk", "Сухое молоко", country="KZ", language="ru")])
+    # Halal: the law of the buyer's country (Indonesia) for meat and dairy.
+    index = ProductIndex([Product("beef", "Говядина замороженная", country="KZ", language="ru",
+                                  certifications=("halal",)),
+                          Product("milk", "Сухое молоко", country="KZ", language="ru", certifications=("halal",))])
     request = Demand("d", "Сиыр етінің партиясы керек", country="ID", language="kk")
     assert build_profile(request, index.vocabulary).language == "kk"
     assert [m.product_id for m in index.top(request, k=2)][:1] == ["beef"]
