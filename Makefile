@@ -35,5 +35,5 @@ clean:
 
 # Refresh the translation catalogues after changing interface strings, then translate the new entries.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F matchmaker/translations/babel.cfg -k _l -k N_ -o matchmaker/translations/messages.pot .
+	$(BIN)/pybabel extract -F matchmaker/translations/babel.cfg -k _l -k N_ -k N_plural:1,2 -o matchmaker/translations/messages.pot .
 	$(BIN)/pybabel update -i matchmaker/translations/messages.pot -d matchmaker/translations

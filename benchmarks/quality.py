@@ -5,6 +5,10 @@ chapters plus distractor chapters. Requests: Russian TN VED lines, English and I
 without HS codes, each worded by a different source than the catalogue it searches. Relevance: same
 HS6 = 2, same heading = 1. Random countries and certifications check the hard constraints.
 
+Beside nDCG it prints the **precision of proposals** (the share of proposed pairs whose product and
+request are in different sectors, sectors read from their HS codes; also where neither is "other")
+and the **grade distribution** of what the engine proposes (perfect >= 85, plausible 50-85).
+
 Requests are split by a hash of their HS6 code into ``dev`` (about half, for tuning) and ``test``
 (held out: report it, never tune on it). The default run prints all requests, then dev, then test.
 
@@ -31,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nomenclatures import btki, hs_english, tnved_russian  # noqa: E402
 
 from matchmaker.matching import Demand, Product, ProductIndex, why_not  # noqa: E402
+from matchmaker.vocabulary import sector_for_hs  # noqa: E402
 
 SECTOR = ("02", "03", "04", "1601", "1602", "1603", "1604", "1605") + tuple(str(c) for c in range(50, 64)) + ("94",)
 DISTRACTORS = ("07", "15", "19", "23", "39", "42", "44", "64", "65", "70")
@@ -105,6 +110,38 @@ class Baseline:
         return [self.products[i].id for i in order]
 
 
+class Proposals:
+    """What the engine proposed, per split: sectors of each pair, grades, and the grade of the top
+    result by its relevance (so a grade can be read against "exact subheading found first")."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, bool, bool, float, int, int]] = []
+
+    def add(self, split: str, product: Product, hs6: str, score: float, rank: int, relevance: int) -> None:
+        sectors = sector_for_hs(product.hs_code), sector_for_hs(hs6)
+        self.rows.append((split, sectors[0] != sectors[1], "other" not in sectors, score, rank, relevance))
+
+    def print(self, split: str) -> None:
+        rows = [r for r in self.rows if split in ("all", r[0])]
+        if not rows:
+            return
+        crossed = sum(r[1] for r in rows)
+        known = [r for r in rows if r[2]]
+        print(f"precision of proposals [{split}]: {len(rows)} proposed pairs, {crossed} in different sectors "
+              f"({crossed / len(rows):.2%}); where both sectors are known {sum(r[1] for r in known)} of "
+              f"{len(known)} ({sum(r[1] for r in known) / max(1, len(known)):.2%})")
+        bands = [("perfect >= 85", lambda g: g >= 85), ("plausible 50-84", lambda g: 50 <= g < 85),
+                 ("below 50", lambda g: g < 50)]
+        grades = [round(r[3] * 100) for r in rows]
+        print("grades [" + split + "]: " + ", ".join(
+            f"{name} {sum(map(test, grades))} ({sum(map(test, grades)) / len(grades):.0%})" for name, test in bands))
+        for relevance, name in ((2, "same HS6"), (1, "same heading"), (0, "neither")):
+            top = sorted(round(r[3] * 100) for r in rows if r[4] == 1 and r[5] == relevance)
+            if top:
+                print(f"  top result {name}: {len(top)}, median grade {top[len(top) // 2]}, "
+                      f">= 85: {sum(g >= 85 for g in top) / len(top):.0%}")
+
+
 def parse_weights(text: str | None) -> dict[str, float] | None:
     if not text:
         return None
@@ -160,6 +197,7 @@ def main() -> int:
     results = {name: {} for name in ("engine", "baseline")}
     splits: dict[str, list[str]] = {}
     violations = 0
+    proposals = Proposals()
     for source, target in PAIRS:
         pair = f"{source}->{target}"
         demands = build_requests(request_sources[source], source, args.requests, rng, args.split)
@@ -178,8 +216,12 @@ def main() -> int:
                     scores.append((0.0, 0.0, 0.0))
                     continue
                 if name == "engine":
-                    ranked = [m.product_id for m in engines[target].top(demand, k=10)]
+                    found = engines[target].top(demand, k=10)
+                    ranked = [m.product_id for m in found]
                     violations += sum(bool(why_not(by_id[p], demand)) for p in ranked)
+                    for rank, m in enumerate(found, start=1):
+                        proposals.add(split_of(hs6), by_id[m.product_id], hs6, m.score, rank,
+                                      relevant.get(m.product_id, 0))
                 else:
                     ranked = baselines[target].top(demand)
                 scores.append(metrics(ranked, hs6, relevant))
@@ -188,6 +230,7 @@ def main() -> int:
 
     for split in (("all", "dev", "test") if args.split == "all" else (args.split,)):
         print_table(results, split, splits)
+        proposals.print(split)
     print(f"\nhard-constraint violations in engine results: {violations}")
     return 0
 

@@ -8,7 +8,7 @@ from flask import Flask
 from htmx_flask import Htmx
 from flask_wtf.csrf import CSRFProtect
 
-from matchmaker import db, i18n, security, templating
+from matchmaker import config, db, i18n, security, seeding, templating, urls
 from matchmaker.config import PROJECT_ROOT, Config
 
 csrf = CSRFProtect()
@@ -25,16 +25,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
-    if app.config["ENV_NAME"] == "production" and not os.environ.get("SECRET_KEY") and not test_config:
+    config.check_environment(app.config["ENV_NAME"])
+    production = app.config["ENV_NAME"] == "production"
+    if production and not os.environ.get("SECRET_KEY") and not test_config:
         # A random per-process key would log everyone out on each restart and differ between workers.
-        raise RuntimeError("Set SECRET_KEY in the environment when MATCHMAKER_ENV=production.")
+        raise config.ConfigurationError("Set SECRET_KEY in the environment when MATCHMAKER_ENV=production.")
 
     db.init_app(app)
+    if production:
+        # Once per process (each gunicorn worker builds its app here), never per request.
+        seeding.refuse_demo_accounts(app.extensions["db_engine"])
     csrf.init_app(app)
     htmx.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app)
+    urls.init_app(app)  # before the blueprints: their routes use the ``id`` converter
 
     from matchmaker import auth, cli, errors
     from matchmaker.views import register_blueprints

@@ -10,6 +10,7 @@ from flask_login import LoginManager, current_user
 
 from matchmaker.db import get_session
 from matchmaker.models import User
+from matchmaker.urls import parse_id
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -19,9 +20,10 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    if not user_id.isdigit():
+    user_id = parse_id(user_id)
+    if user_id is None:
         return None
-    user = get_session().get(User, int(user_id))
+    user = get_session().get(User, user_id)
     return user if user is not None and user.active else None
 
 

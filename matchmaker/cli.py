@@ -13,8 +13,12 @@ from matchmaker import migrate
 
 def create_app_for_cli():
     from matchmaker import create_app
+    from matchmaker.config import ConfigurationError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigurationError as error:  # a message for the operator, not a traceback
+        raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=FlaskGroup, create_app=create_app_for_cli)

@@ -7,6 +7,19 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """The platform must not start with this configuration; the message says what to change."""
+
+
+def check_environment(name: str) -> None:
+    """Refuse an unknown MATCHMAKER_ENV: a typo ("prod") would otherwise run a production database
+    with demo logins and cookies sent over plain HTTP."""
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(f"MATCHMAKER_ENV={name!r} is not one of {', '.join(ENVIRONMENTS)}; "
+                                 "set it to one of these (production for a public server).")
 
 
 def normalise_database_url(url: str) -> str:
@@ -35,3 +48,10 @@ class Config:
     SESSION_COOKIE_SECURE = ENV_NAME == "production"
     REMEMBER_COOKIE_SECURE = ENV_NAME == "production"
     MATCHES_PER_ITEM = 10
+    # Every form today is a few kilobytes; a larger body is refused (413) before it is read into memory.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 512 * 1024
+    # A request waits this long for the database, then answers 503 "busy" instead of hanging a worker.
+    DATABASE_CONNECT_TIMEOUT_S = 5
+    DATABASE_LOCK_TIMEOUT_MS = 5_000
+    DATABASE_STATEMENT_TIMEOUT_MS = 30_000

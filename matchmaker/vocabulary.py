@@ -17,6 +17,11 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural pair for translation (extracted as ``N_plural:1,2``), shown by ngettext."""
+    return singular, plural
+
+
 PRODUCT_FIELDS = (
     "id", "title", "description", "hs_code", "country", "certifications", "moq", "unit",
     "capacity_per_month", "price_usd", "incoterms", "language",
@@ -98,6 +103,30 @@ UNITS: dict[str, str] = {
     "containers": N_("40-ft containers"),
 }
 
+
+@dataclass(frozen=True)
+class UnitForms:
+    """How a unit is written after a number ("1 tonne", "5 tonnes"; "5 тонн" in Russian) and after a price."""
+
+    count: tuple[str, str]  # singular and plural msgids; ngettext picks the locale's form for the number
+    per: str                # "per tonne": what a price is for
+
+
+UNIT_FORMS: dict[str, UnitForms] = {
+    "kg": UnitForms(N_plural("%(quantity)s kilogram", "%(quantity)s kilograms"), N_("per kilogram")),
+    "t": UnitForms(N_plural("%(quantity)s tonne", "%(quantity)s tonnes"), N_("per tonne")),
+    "pcs": UnitForms(N_plural("%(quantity)s piece", "%(quantity)s pieces"), N_("per piece")),
+    "sets": UnitForms(N_plural("%(quantity)s set", "%(quantity)s sets"), N_("per set")),
+    "m": UnitForms(N_plural("%(quantity)s metre", "%(quantity)s metres"), N_("per metre")),
+    "m2": UnitForms(N_plural("%(quantity)s square metre", "%(quantity)s square metres"),
+                    N_("per square metre")),
+    "m3": UnitForms(N_plural("%(quantity)s cubic metre", "%(quantity)s cubic metres"),
+                    N_("per cubic metre")),
+    "l": UnitForms(N_plural("%(quantity)s litre", "%(quantity)s litres"), N_("per litre")),
+    "containers": UnitForms(N_plural("%(quantity)s 40-ft container", "%(quantity)s 40-ft containers"),
+                            N_("per 40-ft container")),
+}
+
 # How people write units and languages in spreadsheets, mapped to the codes above.
 UNIT_SYNONYMS: dict[str, str] = {
     "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg", "кг": "kg",
@@ -112,6 +141,7 @@ UNIT_SYNONYMS: dict[str, str] = {
 LANGUAGE_SYNONYMS: dict[str, str] = {
     "english": "en", "eng": "en", "indonesian": "id", "bahasa": "id", "bahasa indonesia": "id", "ind": "id",
     "russian": "ru", "rus": "ru", "русский": "ru",
+    "kazakh": "kk", "kaz": "kk", "қазақ тілі": "kk", "қазақша": "kk", "казахский": "kk",
 }
 
 ORGANISATION_KINDS: dict[str, str] = {

@@ -7,6 +7,7 @@ Set DATABASE_URL to run the whole suite against PostgreSQL (CI does both).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,12 @@ def auth(client) -> AuthActions:
 @pytest.fixture
 def seeds_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture
+def eager_thread_switching():
+    """Switch threads every microsecond instead of every 5 ms, so a race shows up on every run."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)

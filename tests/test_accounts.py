@@ -9,6 +9,7 @@ from sqlmodel import func, select
 
 from matchmaker import create_app
 from matchmaker.models import Organisation, User
+from matchmaker.services import accounts as accounts_service
 
 PASSWORD = "correct-horse-2026"  # the factory users' password (tests/conftest.py)
 
@@ -168,6 +169,36 @@ def test_deactivated_user_cannot_log_in(client, auth, make):
     response = auth.login(user.email)
     assert response.status_code == 400
     assert signed_in_user_id(client) is None
+
+
+def test_deactivated_user_with_the_right_password_is_told_whom_to_ask(client, auth, make):
+    user = make.user(make.organisation(), active=False)
+    html = auth.login(user.email).get_data(as_text=True)
+    assert "deactivated" in html and "administrator of the platform" in html
+    assert field_error(html, "password") is None
+    assert signed_in_user_id(client) is None
+
+
+def test_deactivated_user_with_a_wrong_password_learns_nothing(client, auth, make):
+    user = make.user(make.organisation(), active=False)
+    html = auth.login(user.email, "not-the-password").get_data(as_text=True)
+    assert field_error(html, "password") == "Wrong email or password."
+    assert "deactivated" not in html
+
+
+@pytest.mark.parametrize("case", ["right password", "wrong password", "unknown email",
+                                  "deactivated, right password", "deactivated, wrong password"])
+def test_every_login_attempt_checks_one_password_hash(client, auth, make, monkeypatch, case):
+    """Equal work, so the answer time does not reveal which emails exist or are deactivated."""
+    user = make.user(make.organisation(), active="deactivated" not in case)
+    email = "nobody@example.com" if case == "unknown email" else user.email
+    password = "not-the-password" if "wrong" in case else PASSWORD
+    checked = []
+    real_check = accounts_service.check_password_hash
+    monkeypatch.setattr(accounts_service, "check_password_hash",
+                        lambda hashed, given: checked.append(hashed) or real_check(hashed, given))
+    auth.login(email, password)
+    assert len(checked) == 1
 
 
 def test_deactivated_user_is_signed_out_on_next_request(client, auth, make, db):

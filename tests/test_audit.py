@@ -40,7 +40,7 @@ def test_create_edit_publish_product(client, db, exporter):
     assert created.after["organisation_id"] == exporter.organisation_id
 
     client.post(f"/products/{product.id}/edit", data={**PRODUCT, "title": "Teak dining table, 8 seats",
-                                                      "draft": "1"})
+                                                      "draft": "1", "version": "1"})
     _, edited = events(db, entity_type="product_profile")
     assert (edited.actor_id, edited.action, edited.entity_id) == (exporter.id, "update", product.id)
     assert edited.before["title"] == "Solid teak dining table"

@@ -5,11 +5,15 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from click.testing import CliRunner
+from sqlmodel import Session
 
 import matchmaker.app
 import matchmaker.config
-from matchmaker import create_app
+from matchmaker import cli, create_app, migrate
 from matchmaker.config import PROJECT_ROOT, normalise_database_url
+from matchmaker.db import make_engine
+from matchmaker.models import User
 
 
 @pytest.fixture
@@ -112,3 +116,63 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         monkeypatch.undo()
         importlib.reload(matchmaker.config)
         importlib.reload(matchmaker.app)
+
+
+# ----- MATCHMAKER_ENV is one of three words; production never runs with demo logins -------------------------
+
+@pytest.mark.parametrize("env_name", ["prod", "Production", "production ", "staging", ""])
+def test_unknown_environment_is_refused(environment, tmp_path, env_name):
+    environment(MATCHMAKER_ENV=env_name, SECRET_KEY="set")
+    with pytest.raises(matchmaker.config.ConfigurationError, match="MATCHMAKER_ENV.*development, test, production"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"})
+
+
+@pytest.mark.parametrize("env_name", ["development", "test", "production"])
+def test_known_environments_start(environment, tmp_path, env_name):
+    environment(MATCHMAKER_ENV=env_name, SECRET_KEY="set")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'env.db'}"})
+    assert app.config["ENV_NAME"] == env_name
+    app.extensions["db_engine"].dispose()
+
+
+def test_cli_refuses_a_mistyped_environment_with_a_message(environment, tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    environment(MATCHMAKER_ENV="prod", SECRET_KEY="set", DATABASE_URL=url)
+    result = CliRunner().invoke(cli.main, ["init"])
+    assert result.exit_code != 0
+    assert "MATCHMAKER_ENV='prod'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "cli.db").exists()  # nothing migrated, no demo data loaded
+
+
+def _database_with_user(tmp_path, email: str) -> str:
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(User(email=email, password_hash="x", role="admin"))
+        session.commit()
+    engine.dispose()
+    return url
+
+
+def test_production_refuses_to_start_with_demo_accounts(environment, tmp_path):
+    url = _database_with_user(tmp_path, "admin@demo.test")
+    environment(MATCHMAKER_ENV="production", SECRET_KEY="set", DATABASE_URL=url)
+    with pytest.raises(matchmaker.config.ConfigurationError, match="admin@demo.test"):
+        create_app()
+    result = CliRunner().invoke(cli.main, ["init"])
+    assert result.exit_code != 0 and "demo accounts" in result.output
+
+
+def test_production_starts_without_demo_accounts(environment, tmp_path):
+    url = _database_with_user(tmp_path, "admin@chamber.example")
+    environment(MATCHMAKER_ENV="production", SECRET_KEY="set", DATABASE_URL=url)
+    app = create_app()
+    assert app.test_client().get("/healthz").status_code == 200
+    app.extensions["db_engine"].dispose()
+
+
+def test_development_starts_with_demo_accounts(environment, tmp_path):
+    url = _database_with_user(tmp_path, "admin@demo.test")
+    environment(MATCHMAKER_ENV="development", DATABASE_URL=url)
+    create_app().extensions["db_engine"].dispose()

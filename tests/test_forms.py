@@ -178,7 +178,8 @@ def test_text_in_every_language_is_saved_intact_and_shown_escaped(client, auth, 
 @pytest.mark.parametrize("kind", ["product", "request"])
 def test_hs_codes_accepted(client, auth, db, owners, kind, typed, stored, sector):
     sign_in(auth, owners, kind)
-    response = client.post(f"/{kind}s/new", data=valid(kind, hs_code=typed))
+    # corridor_checked: the buyer has already seen the corridor's defaults for this sector ticked
+    response = client.post(f"/{kind}s/new", data=valid(kind, hs_code=typed, corridor_checked=sector))
     assert response.status_code == 302
     item = db.exec(select(MODELS[kind]).where(MODELS[kind].title == TITLE)).one()
     assert (item.hs_code, item.sector) == (stored, sector)
@@ -256,9 +257,10 @@ def test_product_without_hs_code_is_refused(client, auth, db, owners):
 def test_edit_saves_changes_and_keeps_status(client, auth, db, owners, kind):
     sign_in(auth, owners, kind)
     item = owners[f"{kind}_item"]
-    data = valid(kind, title="Changed title", hs_code="0202300000")
+    data = valid(kind, title="Changed title", hs_code="0202300000", corridor_checked="meat")
     data.pop("publish")
     data["draft"] = "1"
+    data["version"] = "1"
     assert client.post(f"/{kind}s/{item.id}/edit", data=data).status_code == 302
     db.expire_all()
     stored = db.get(MODELS[kind], item.id)
@@ -283,7 +285,7 @@ def test_edit_form_shows_stored_numbers_readably(client, auth, make, owners, kin
 def test_save_and_publish_on_edit_publishes_a_draft(client, auth, db, make, owners):
     sign_in(auth, owners, "product")
     draft = make.product(make.session.get(Organisation, owners["product"].organisation_id), status="draft")
-    assert client.post(f"/products/{draft.id}/edit", data=valid("product")).status_code == 302
+    assert client.post(f"/products/{draft.id}/edit", data=valid("product", version="1")).status_code == 302
     db.expire_all()
     assert db.get(ProductProfile, draft.id).status == "published"
 
@@ -310,6 +312,10 @@ def registration(**overrides) -> dict:
     ("website", {"website": "batik dot example"}),
     ("website", {"website": "javascript:alert(1)"}),
     ("website", {"website": "ftp://batik.example"}),
+    ("website", {"website": "https://batik.example@evil.example/"}),
+    ("website", {"website": "https://[::1"}),
+    ("website", {"website": "https://localhost/batik.html"}),
+    ("website", {"website": "https://batik.example/" + "a" * 300}),
     ("password", {"password": "short", "confirm": "short"}),
     ("confirm", {"confirm": "a-different-password"}),
     ("email", {"email": "not-an-email"}),
@@ -335,3 +341,32 @@ def test_register_bad_input(client, db, field, overrides):
 def test_register_never_echoes_the_password(client):
     html = client.post("/register", data=registration(country="XX")).get_data(as_text=True)
     assert "a-long-password-2026" not in html
+
+
+def test_kazakh_fish_request_gets_the_veterinary_certificate_ticked_and_may_untick_it(client, auth, db, owners):
+    sign_in(auth, owners, "request")
+    data = valid("request", title="Тунец мороженый, лоины", hs_code="", required_certifications=["haccp"])
+    first = client.post("/requests/new", data=data)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and count(db, BuyingRequest) == 1  # only the fixture's request
+    assert re.search(r'<input[^>]*checked[^>]*value="vet"|<input[^>]*value="vet"[^>]*checked', html)
+    assert "EAEU veterinary control" in html
+    assert 'name="corridor_checked" type="hidden" value="fisheries"' in html
+    # The owner unticks it and saves: the choice is kept.
+    client.post("/requests/new", data={**data, "corridor_checked": "fisheries"})
+    saved = db.exec(select(BuyingRequest).where(BuyingRequest.title == "Тунец мороженый, лоины")).one()
+    assert saved.required_certifications == ["haccp"]
+
+
+def test_indonesian_dairy_request_gets_halal_ticked_as_the_law_requires(client, auth, db, make):
+    importer = make.user(make.organisation(kind="importer", country="ID"))
+    assert auth.login(importer.email).status_code == 302
+    html = client.post("/requests/new", data=valid("request", title="Susu bubuk full cream 26%",
+                                                   required_certifications=[])).get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="halal"|<input[^>]*value="halal"[^>]*checked', html)
+    assert "Law 33/2014" in html
+
+
+def test_a_blank_request_form_explains_the_corridor_rules(client, auth, owners):
+    sign_in(auth, owners, "request")
+    assert "EAEU veterinary control" in client.get("/requests/new").get_data(as_text=True)

@@ -60,7 +60,7 @@ def test_nobody_else_sees_the_reading(client, auth, make, loin, viewer):
 
 def test_a_correction_is_kept_and_used_by_listings_and_matching(client, db, loin):
     assert _best_product(db, loin["request_id"]) == loin["fish"].id
-    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"hs_code": "0202"})
+    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"version": "1", "hs_code": "0202"})
     assert response.status_code == 302
     stored = _stored(db, loin["request_id"])
     assert (stored.hs_code, stored.sector) == ("0202", "meat")
@@ -78,7 +78,7 @@ def test_the_owner_may_confirm_the_reading(client, db, loin):
     page = client.get(f"/requests/{loin['request_id']}").get_data(as_text=True)
     code = page.split('name="hs_code" value="')[1].split('"')[0]
     assert code.startswith("0304")
-    assert client.post(f"/requests/{loin['request_id']}/hs-code", data={"hs_code": code}).status_code == 302
+    assert client.post(f"/requests/{loin['request_id']}/hs-code", data={"version": "1", "hs_code": code}).status_code == 302
     assert _stored(db, loin["request_id"]).hs_code == code
     assert _stored(db, loin["request_id"]).sector == inferred.sector
 
@@ -86,7 +86,7 @@ def test_the_owner_may_confirm_the_reading(client, db, loin):
 @pytest.mark.parametrize("code", ["", "9999", "03", "abc", "0304891"])
 def test_a_wrong_code_is_refused_and_nothing_changes(client, db, loin, code):
     before = _stored(db, loin["request_id"])
-    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"hs_code": code})
+    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"version": "1", "hs_code": code})
     assert response.status_code == 400
     assert 'class="error"' in response.get_data(as_text=True)
     after = _stored(db, loin["request_id"])
@@ -101,7 +101,7 @@ def test_only_the_owner_may_correct(client, auth, make, db, loin, viewer, status
         auth.login(make.user(make.organisation(kind="importer", country="ID")).email)
     elif viewer == "curator":
         auth.login(make.user(make.organisation(kind="chamber"), role="curator").email)
-    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"hs_code": "0202"})
+    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"version": "1", "hs_code": "0202"})
     assert response.status_code == status
     assert _stored(db, loin["request_id"]).hs_code == ""
 
@@ -113,8 +113,21 @@ def test_a_strangers_draft_cannot_be_probed(client, auth, make, db, loin):
     db.commit()
     auth.logout()
     auth.login(make.user(make.organisation(kind="importer", country="ID")).email)
-    assert client.post(f"/requests/{loin['request_id']}/hs-code", data={"hs_code": "0202"}).status_code == 404
+    assert client.post(f"/requests/{loin['request_id']}/hs-code", data={"version": "1", "hs_code": "0202"}).status_code == 404
 
 
 def test_products_have_no_such_correction(client, auth, loin):
-    assert client.post(f"/products/{loin['beef'].id}/hs-code", data={"hs_code": "0202"}).status_code == 404
+    assert client.post(f"/products/{loin['beef'].id}/hs-code", data={"version": "1", "hs_code": "0202"}).status_code == 404
+
+
+def test_a_correction_made_on_a_request_changed_meanwhile_saves_nothing(client, db, loin):
+    # The owner read the page at version 1; a colleague then edited the request (version 2).
+    request = _stored(db, loin["request_id"])
+    request.description = "Loins, vacuum packed"
+    db.add(request)
+    db.commit()
+    response = client.post(f"/requests/{loin['request_id']}/hs-code", data={"version": "1", "hs_code": "0202"})
+    assert response.status_code == 409
+    assert "Someone else changed this since you opened it" in response.get_data(as_text=True)
+    db.expire_all()
+    assert _stored(db, loin["request_id"]).hs_code == ""

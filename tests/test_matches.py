@@ -46,22 +46,37 @@ def test_posting_a_request_stores_ranked_matches_with_explanations(client, auth,
     assert page.index("Kursi dan meja makan jati solid") < page.index("Why this match?")
 
 
-def test_why_this_match_page_shows_every_component(client, auth, make, db):
+def test_why_this_match_page_shows_every_part_in_points_adding_up_to_the_grade(client, auth, make, db):
     _, teak, _, buyer_org, buyer = _setup_catalogue(make)
     auth.login(buyer.email)  # a match page is for the parties
     request = make.request(buyer_org, title="Teak dining furniture for hotels", language="en")
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, request_id=request.id, product_id=teak.id)[0]
     page = client.get(f"/matches/{match.id}").get_data(as_text=True)
+    points = [round(c["contribution"] * 100) for c in match.explanation["components"]]
+    values = [int(v) for v in re.findall(r'<span class="breakdown-value">\+(\d+)</span>', page)]
+    assert values == points and sum(values) == round(match.score * 100)
+    assert f'<span class="score big" title="Match grade out of 100">{round(match.score * 100)}</span>' in page
+    assert page.count("breakdown-fill") == len(points) + 1  # each part, then the grade
+
+
+def test_why_this_match_page_reads_as_sentences_without_ids_or_raw_figures(client, auth, make, db):
+    _, teak, _, buyer_org, buyer = _setup_catalogue(make)
+    auth.login(buyer.email)  # a match page is for the parties
+    request = make.request(buyer_org, title="Teak dining furniture for hotels")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, request_id=request.id, product_id=teak.id)[0]
+    rows = _why_rows(client, match.id, "en")
+    assert "Both are about" in rows and "HS 9403.60" in rows
+    assert "Similarity" not in rows and "confidence" not in rows
     for component in match.explanation["components"]:
-        assert f'{component["contribution"]:.3f}' in page
-    assert f'{match.explanation["score"]:.3f}' in page
-    assert page.count("breakdown-fill") == len(match.explanation["components"])
+        assert f'{component["value"]:.2f}' not in rows or component["value"] in (0, 1)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", rows)  # no concept ids such as dining_set
 
 
 def _why_rows(client, match_id: int, lang: str) -> str:
     page = client.get(f"/matches/{match_id}?lang={lang}").get_data(as_text=True)
-    return page[page.index("<tbody>"):page.index("</tbody>")]
+    return page[page.index('<ol class="breakdown"'):page.index("</ol>", page.index('<ol class="breakdown"'))]
 
 
 def test_why_this_match_page_explains_in_the_chosen_language(client, auth, make, db):
@@ -70,11 +85,12 @@ def test_why_this_match_page_explains_in_the_chosen_language(client, auth, make,
     request = make.request(buyer_org, title="Teak dining furniture for hotels", unit="pcs")
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, request_id=request.id, product_id=teak.id)[0]
-    assert "quantity 120 meets MOQ 20" in _why_rows(client, match.id, "en")
+    assert "120 pcs asked, minimum order 20 pcs" in _why_rows(client, match.id, "en")
     rows = _why_rows(client, match.id, "ru")
-    assert "объём 120 не ниже минимального заказа 20" in rows
+    assert "запрошено 120 шт., минимальный заказ 20 шт." in rows
     assert "ID→KZ — приоритетный коридор для отрасли «мебель»" in rows
-    assert "meets MOQ" not in rows and "{" not in rows and "}" not in rows
+    assert "тик" in rows  # the concept named in Russian
+    assert "asked" not in rows and "{" not in rows and "}" not in rows
 
 
 def test_explanations_stored_before_phrases_show_their_english_detail(client, auth, make, db):
@@ -88,7 +104,7 @@ def test_explanations_stored_before_phrases_show_their_english_detail(client, au
     match.explanation = old
     db.add(match)
     db.commit()
-    assert "quantity 120 meets MOQ 20" in _why_rows(client, match.id, "ru")
+    assert "120 pcs asked, minimum order 20 pcs" in _why_rows(client, match.id, "ru")
 
 
 def test_unpublishing_a_product_removes_its_proposed_matches(client, auth, make, db):
@@ -114,6 +130,20 @@ def test_curated_match_survives_a_recompute(client, auth, make, db):
     auth.login(owner.email)
     client.post(f"/products/{teak.id}/status", data={"status": "archived"})
     assert [m.status for m in _matches(db, product_id=teak.id)] == ["introduced"]
+
+
+def test_a_recompute_updates_a_curated_match_without_resetting_its_status(client, auth, make, db):
+    exporter, teak, _, buyer_org, _ = _setup_catalogue(make)
+    make.request(buyer_org, title="Teak dining furniture for hotels")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    match = _matches(db, product_id=teak.id)[0]
+    score = match.score
+    match.status, match.score = "introduced", 0.001
+    db.add(match)
+    db.commit()
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    (stored,) = _matches(db, product_id=teak.id)
+    assert (stored.id, stored.status, stored.score) == (match.id, "introduced", score)
 
 
 def test_a_product_lacking_a_required_certification_is_never_matched(client, auth, make, db):
@@ -163,3 +193,34 @@ def test_members_see_how_many_matches_each_of_their_items_has(client, auth, make
     auth.login(make.user(exporter).email)
     page = client.get(f"/organisations/{exporter.id}").get_data(as_text=True)
     assert f"{count} match" in page
+
+
+def test_owner_reads_which_certificate_keeps_relevant_requests_away(client, auth, make):
+    fisheries = make.organisation(kind="exporter", country="ID", name="PT Samudra")
+    tuna = make.product(fisheries, title="Frozen yellowfin tuna loins", hs_code="030487", certifications=["haccp"],
+                        unit="t", moq=5, description="Sashimi grade, CO-free.")
+    buyers = [make.organisation(kind="buyer", country="KZ", name=f"ТОО Рыба {i}") for i in range(2)]
+    for org, title in zip(buyers, ("Тунец мороженый, филе", "Frozen tuna loins for retail")):
+        make.request(org, title=title, hs_code="", unit="t", quantity=10, required_certifications=["vet"])
+    make.request(buyers[0], title="Teak chairs for a café", required_certifications=["vet"])  # not relevant
+
+    auth.login(make.user(fisheries).email)
+    page = client.get(f"/products/{tuna.id}").get_data(as_text=True)
+    assert "2 open requests for yellowfin need Veterinary certificate" in page
+    assert "Veterinary health certificate for animal products" in page  # what it means on this corridor
+    ru = client.get(f"/products/{tuna.id}?lang=ru").get_data(as_text=True)
+    assert "2 открытые заявки на желтоперый тунец требуют «Ветеринарный сертификат»" in ru
+
+    auth.logout()
+    assert "open requests for" not in client.get(f"/products/{tuna.id}").get_data(as_text=True)
+
+
+def test_importer_reads_that_the_law_keeps_non_halal_suppliers_away(client, auth, make):
+    producer = make.organisation(kind="producer", country="KZ")
+    make.product(producer, title="Frozen boneless beef", hs_code="020230", certifications=["vet"], unit="t", moq=20)
+    importer = make.organisation(kind="importer", country="ID")
+    request = make.request(importer, title="Daging sapi beku tanpa tulang", hs_code="", unit="t", quantity=20,
+                           required_certifications=[])
+    auth.login(make.user(importer).email)
+    page = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "1 supplier of beef lacks Halal, which Indonesian law requires for meat and dairy" in page

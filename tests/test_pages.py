@@ -104,6 +104,19 @@ def test_search_box_filters_by_text(client, make):
     assert "Kursi makan jati solid" in page and "Batik cotton fabric" not in page
 
 
+@pytest.mark.parametrize(("query", "found"), [
+    ("%", {"100% cotton fabric"}), ("_", {"Teak_table export"}), ("100%", {"100% cotton fabric"}),
+    ("a/b", {"Lot a/b of teak"}), ("%cotton", set()), ("teak", {"Teak_table export", "Lot a/b of teak"}),
+])
+def test_search_takes_percent_and_underscore_literally(client, make, query, found):
+    org = make.organisation()
+    titles = {"100% cotton fabric", "Teak_table export", "Lot a/b of teak", "Plain batik"}
+    for title in titles:
+        make.product(org, title=title, description="")
+    page = client.get("/products/", query_string={"q": query}).get_data(as_text=True)
+    assert {title for title in titles if title in page} == found
+
+
 @pytest.fixture
 def many_products(make):
     org = make.organisation()
@@ -125,7 +138,7 @@ def test_pagination(client, many_products):
     assert "Unpublished draft table" not in first + second
 
 
-@pytest.mark.parametrize("page", ["999", "0", "-1", "abc", "1e9", "99999999999999999999"])
+@pytest.mark.parametrize("page", ["999", "0", "-1", "abc", "1e9", "99999999999999999999", "²", "³", "9" * 5_000])
 def test_out_of_range_page_numbers_do_not_fail(client, many_products, page):
     response = client.get(f"/products/?page={page}")
     assert response.status_code == 200

@@ -66,7 +66,8 @@ def test_member_of_another_organisation_cannot_edit(client, auth, db, two_orgs, 
 def test_member_can_edit_their_own_product(client, auth, db, two_orgs):
     auth.login(two_orgs["exporter_member"].email)
     product = two_orgs["a_product"]
-    assert client.post(f"/products/{product.id}/edit", data=GOOD_PRODUCT).status_code == 302
+    edited = {**GOOD_PRODUCT, "version": "1"}
+    assert client.post(f"/products/{product.id}/edit", data=edited).status_code == 302
     assert client.post(f"/products/{product.id}/status", data={"status": "archived"}).status_code == 302
     stored = fresh(db, ProductProfile, product.id)
     assert (stored.title, stored.status) == ("Hijacked title", "archived")

@@ -1,7 +1,7 @@
 """The demo data in seeds/ (format: seeds/README.md; loader: matchmaker/seeding.py).
 
 Loading the full seeds takes a second or two, so each test loads them at most once (twice where
-loading twice is the point). The tests skip while a colleague is still writing the files.
+loading twice is the point). A missing seed file fails the tests: the demo and `make run` need them all.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ MODELS = (Organisation, User, ProductProfile, BuyingRequest)
 def seeds(seeds_dir):
     missing = [name for name in SEED_FILES if not (seeds_dir / name).exists()]
     if missing:
-        pytest.skip(f"seed files not written yet: {', '.join(missing)}")
+        pytest.fail(f"seed files missing from {seeds_dir}: {', '.join(missing)}")
     return seeds_dir
 
 

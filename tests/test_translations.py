@@ -18,7 +18,7 @@ TRANSLATIONS = ROOT / "matchmaker" / "translations"
 LOCALES = ("id", "ru", "kk")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{[a-z_]+[^}]*\}")
 METHODS = [("matchmaker/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None, "N_plural": (1, 2)}
 
 
 def catalog(locale: str):

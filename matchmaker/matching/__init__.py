@@ -24,13 +24,13 @@ from matchmaker.matching.classify import Classification, classify, hs_codes_for_
 from matchmaker.matching.concepts import ConceptVocabulary, default_vocabulary
 from matchmaker.matching.constraints import why_not
 from matchmaker.matching.explain import Component, Explanation, Match
-from matchmaker.matching.index import DemandIndex, ProductIndex
+from matchmaker.matching.index import DemandIndex, Obstacle, ProductIndex
 from matchmaker.matching.records import Demand, InputError, Product
 from matchmaker.matching.scoring import DEFAULT_WEIGHTS
 
 __all__ = [
     "Product", "Demand", "InputError",
-    "ProductIndex", "DemandIndex", "Match", "Explanation", "Component",
+    "ProductIndex", "DemandIndex", "Obstacle", "Match", "Explanation", "Component",
     "why_not", "explain", "classify", "Classification", "hs_codes_for_words",
     "ConceptVocabulary", "default_vocabulary", "DEFAULT_WEIGHTS",
 ]

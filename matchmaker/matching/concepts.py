@@ -1,49 +1,63 @@
-"""The cross-lingual bridge: find the team's product concepts in English, Indonesian or Russian text.
+"""The cross-lingual bridge: find the team's product concepts in English, Indonesian, Russian, Kazakh.
 
 The vocabulary lives in ``concepts/*.json`` (one file per sector, written and reviewed by the team).
-Terms and texts go through the same stemming, so "тикового дерева" meets the term "тиковое дерево"
-and "pakaian" meets "pakai". Beyond exact stems we accept, for a single word, Russian adjective and
-fleeting-vowel forms ("хлопковая", "хлопка" for "хлопок"), a longer Latin word that starts with a
-term ("cottonseed"), and a typo close to a term ("jatti" for "jati"); each such hit says how it matched.
+Terms and texts go through the same keys (``normalise.stem``: lemmas, roots, stems), so "тикового
+дерева" meets the term "тиковое дерево", "яиц" meets "яйцо" and "pakaian" meets "pakai". Beyond exact
+keys we accept, for a single word, Russian adjective and fleeting-vowel forms ("хлопковая", "хлопка"
+for "хлопок"), a longer Latin word that starts with a term ("cottonseed"), and a typo close to a term
+("jatti" for "jati") when the dictionary does not know the word; each such hit says how it matched.
 A 2-3 word term also matches in another word order ("молоко сухое", "Fish, frozen"). Latin text is
-read as English and as Indonesian; an exact reading in one language beats a loose one in the other,
-and a longer exact term beats a shorter one inside it.
+read as English and as Indonesian, Kazakh text as Kazakh and Russian; an exact reading in one
+language beats a loose one in the other, and a longer exact term beats a shorter one inside it.
+What follows "excluding", «за исключением» or "tidak termasuk" in a clause is not named by the text.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
+from matchmaker.matching.morphology import DICTIONARIES, known
 from matchmaker.matching.normalise import STOPWORDS, detect_language, stem, tokens
 
-__all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR"]
+__all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR", "BROADER"]
 
 CONCEPTS_DIR = Path(__file__).with_name("concepts")
-LANGUAGES = ("en", "id", "ru")
+LANGUAGES = ("en", "id", "ru", "kk")
+# When a concept has no term in the reader's language: Kazakh readers read Russian, others English.
+_NAME_FALLBACK = {"kk": ("kk", "ru", "en"), "id": ("id", "en"), "ru": ("ru", "en")}
 _MAX_TERM_WORDS = 5
 _MAX_UNORDERED = 3
 _EXACT = ("stem", "word order")
+BROADER = "broader"
 _TYPO_CUTOFF = 86
+# Words that open an exclusion, up to the end of their clause.
+_EXCLUDING = frozenset({"excluding", "except", ("other", "than"), ("not", "including"), "kecuali",
+                        ("tidak", "termasuk"), "selain", "исключением", "кроме", "исключая"})
+_DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = re.compile(r"[;:,()\[\]\n]")
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
+_RU_ADJECTIVE_ENDING = re.compile(r"(?<=...)(ый|ий|ой)$")
 _RU_ADJECTIVE = re.compile(r"(?<=..[^аеиоуыэюя])(ов|ев|н)$")
 
 
 @dataclass(frozen=True)
 class Concept:
-    """One product idea with its HS prefixes and its words in each language."""
+    """One product idea with its HS prefixes, its words in each language and the broader ideas it
+    is a kind of (whole milk powder is a milk powder, yellowfin is a tuna)."""
 
     name: str
     sector: str
     hs: tuple[str, ...] = ()
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    broader: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,7 +66,7 @@ class ConceptHit:
 
     concept: str
     words: str
-    how: str = "stem"
+    how: str = "stem"   # "stem", "word order", "form", "prefix", "typo of x", or BROADER
     clause: int = 0     # which clause of the text (split at ; : , and brackets) it was found in
 
 
@@ -90,14 +104,16 @@ class ConceptVocabulary:
             if old:  # the same concept in two files: merge, keep the first sector
                 terms = {lang: tuple(dict.fromkeys(old.terms.get(lang, ()) + c.terms.get(lang, ())))
                          for lang in LANGUAGES}
-                c = Concept(c.name, old.sector, tuple(dict.fromkeys(old.hs + c.hs)), terms)
+                c = Concept(c.name, old.sector, tuple(dict.fromkeys(old.hs + c.hs)), terms,
+                            tuple(dict.fromkeys(old.broader + c.broader)))
             self.concepts[c.name] = c
         self._tables: dict[str, dict[tuple[str, ...], set[str]]] = {lang: {} for lang in LANGUAGES}
         for c in self.concepts.values():
             for lang in LANGUAGES:
                 for term in c.terms.get(lang, ()):
                     key = tuple(_key(w, lang) for w in _content_words(term, lang))
-                    if key:
+                    # "с/м" without its stop word is a bare "м", which any "м" (metre) would hit.
+                    if key and len("".join(key)) > 1:
                         self._tables[lang].setdefault(key, set()).add(c.name)
         # Word order is free in Russian ("молоко сухое", "сухое молоко") and tariff English inverts
         # ("Fish, frozen"): a 2-3 word term also matches its words in another order.
@@ -116,14 +132,20 @@ class ConceptVocabulary:
                 for term in c.terms.get(lang, ()):
                     if len(tokens(term)) == 1:
                         self._surface[lang].setdefault(tokens(term)[0], set()).add(c.name)
-        self._singles = {lang: sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4)
-                         for lang, table in self._tables.items()}
+        # One-word terms by first letter: a writer's typo keeps the first letter, while a letter
+        # added in front makes another word ("barang" is goods, not "arang" charcoal).
+        self._singles: dict[str, dict[str, list[str]]] = {lang: {} for lang in LANGUAGES}
+        for lang, table in self._tables.items():
+            for key in sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4):
+                self._singles[lang].setdefault(key[0], []).append(key)
         self._starts = {lang: {k[0] for k in table} for lang, table in self._tables.items()}
+        # Filled from many threads: a dict item is set atomically, and a race only repeats a lookup.
         self._typo_cache: dict[tuple[str, str], str | None] = {}
 
     @classmethod
     def from_entries(cls, entries: Iterable[Mapping], *, sector: str = "other") -> "ConceptVocabulary":
-        """Build from dicts shaped like the JSON files (``concept``, ``hs``, ``en``, ``id``, ``ru``)."""
+        """Build from dicts shaped like the JSON files (``concept``, ``hs``, ``en``, ``id``, ``ru``,
+        ``kk``)."""
         return cls(_concept(e, sector) for e in entries)
 
     @classmethod
@@ -137,6 +159,27 @@ class ConceptVocabulary:
     def __len__(self) -> int:
         return len(self.concepts)
 
+    @cached_property
+    def products(self) -> frozenset[str]:
+        """Concepts that name a product (they have HS codes), as opposed to attributes such as
+        "frozen", "halal" or "hotel"."""
+        return frozenset(name for name, concept in self.concepts.items() if concept.hs)
+
+    def label(self, concept: str, language: str) -> str:
+        """The concept's name for a reader of ``language``: its first term there, else in a language
+        that reader is likely to read, else its id in words; never the raw id.
+
+        >>> vocab = ConceptVocabulary.from_entries([{"concept": "dining_chair", "en": ["dining chair"],
+        ...                                          "id": ["kursi makan"], "ru": ["обеденный стул"]}])
+        >>> vocab.label("dining_chair", "id"), vocab.label("dining_chair", "kk"), vocab.label("x_y", "ru")
+        ('kursi makan', 'обеденный стул', 'x y')
+        """
+        found = self.concepts.get(concept)
+        for lang in _NAME_FALLBACK.get(language, (language, "en")) if found else ():
+            if found.terms.get(lang):
+                return found.terms[lang][0]
+        return concept.replace("_", " ")
+
     def tag(self, text: str | None) -> list[ConceptHit]:
         """Concepts mentioned in ``text``, each once, in order of first mention (the English and
         Indonesian readings of Latin text interleaved by position).
@@ -148,9 +191,11 @@ class ConceptVocabulary:
         if not words:
             return []
         clauses = [k for k, piece in enumerate(pieces) for _ in piece]
+        excluded = _excluded_positions(pieces)
         lang = detect_language(words)
-        # Latin text is tried as both English and Indonesian: titles often mix them.
-        languages = ("ru",) if lang == "ru" else ("en", "id")
+        # Latin text is tried as both English and Indonesian: titles often mix them. Kazakh text
+        # borrows Russian words ("кресло", "йогурт"), so it is read as both Kazakh and Russian.
+        languages = {"ru": ("ru",), "kk": ("kk", "ru")}.get(lang, ("en", "id"))
         scanned, widest = [], {}
         for lang in languages:
             stop = STOPWORDS[lang]
@@ -165,11 +210,26 @@ class ConceptVocabulary:
         # beats a shorter one inside it ("daging babi" is pork; "babi" alone is not "baby").
         found: dict[str, ConceptHit] = {}
         for start, _, size, hit in sorted(scanned):
-            if hit.concept in found or widest.get(start, 0) > size or \
+            if hit.concept in found or widest.get(start, 0) > size or start in excluded or \
                     (hit.how not in _EXACT and start in widest):
                 continue
             found[hit.concept] = ConceptHit(hit.concept, hit.words, hit.how, clauses[start])
-        return list(found.values())
+        return self._with_broader(list(found.values()))
+
+    def _with_broader(self, hits: list[ConceptHit]) -> list[ConceptHit]:
+        """Each hit's broader concepts too, after the named ones ("skimmed milk powder" is also
+        a milk powder), so a general request meets specific offers and the other way round."""
+        named = {h.concept for h in hits}
+        added: dict[str, ConceptHit] = {}
+        for hit in hits:
+            todo = list(self.concepts[hit.concept].broader)
+            while todo:
+                name = todo.pop(0)
+                if name in named or name in added or name not in self.concepts:
+                    continue
+                added[name] = ConceptHit(name, hit.words, BROADER, hit.clause)
+                todo += self.concepts[name].broader
+        return hits + list(added.values())
 
     def _scan(self, words: list[str], lang: str) -> Iterable[tuple[int, int, ConceptHit]]:
         table, starts, unordered = self._tables[lang], self._starts[lang], self._unordered_words[lang]
@@ -201,16 +261,19 @@ class ConceptVocabulary:
     def _loose(self, word: str, key: str, lang: str) -> list[ConceptHit]:
         table = self._tables[lang]
         if lang == "ru":
-            reduced = _RU_ADJECTIVE.sub("", key)
+            reduced = _RU_ADJECTIVE.sub("", _RU_ADJECTIVE_ENDING.sub("", key))
             for candidate in (reduced, _ru_key(reduced)):
                 if candidate != key and (candidate,) in table:
                     return [ConceptHit(c, word, "form") for c in sorted(table[(candidate,)])]
         # English compounds ("cottonseed" -> "cotton"); Russian endings are the stemmer's job, and a
         # prefix there misleads ("гостиниц" is not "гостин(ая)").
-        for cut in range(len(key) - 1, max(4, len(key) - 4), -1) if lang != "ru" else ():
+        for cut in range(len(key) - 1, max(4, len(key) - 4), -1) if lang not in ("ru", "kk") else ():
             if (key[:cut],) in table:
                 return [ConceptHit(c, word, "prefix") for c in sorted(table[(key[:cut],)])]
-        if len(word) >= 5 and not word.isdigit():
+        # A word the dictionary knows is that word, not a typo of a term ("сидней" is no "сиденье").
+        # Without a dictionary (English, Kazakh) real words looked like typos ("breeches" of
+        # "beech", "boilers" of "broiler"), so only Russian and Indonesian readings take typos.
+        if lang in DICTIONARIES and len(word) >= 5 and not word.isdigit() and not known(word, lang):
             near = self._typo(key, lang)
             if near and len(word) <= len(near) + 4:  # the stemmer, not the writer, made "jalan"
                 return [ConceptHit(c, word, f"typo of {near}") for c in sorted(table[(near,)])]
@@ -218,17 +281,39 @@ class ConceptVocabulary:
 
     def _typo(self, key: str, lang: str) -> str | None:
         if (key, lang) not in self._typo_cache:
-            best = process.extractOne(key, self._singles[lang], scorer=fuzz.ratio,
+            best = process.extractOne(key, self._singles[lang].get(key[:1], ()), scorer=fuzz.ratio,
                                       score_cutoff=_TYPO_CUTOFF)
-            self._typo_cache[(key, lang)] = best[0] if best else None
+            near = best[0] if best else None
+            # One letter more or less is a quarter of a four-letter word ("serat" is fibre, not
+            # "seat"): a short term takes only a doubled letter ("jatti" for "jati"). A term that
+            # only adds or drops an ending is another word ("singlet" is not "single", "turbot"
+            # not "turbo"); longer forms are the prefix rule's and the stemmer's job.
+            if near and (len(near) < 5 and _DOUBLED.sub(r"\1", key) != near
+                         or near.startswith(key) or key.startswith(near)):
+                near = None
+            self._typo_cache[(key, lang)] = near
         return self._typo_cache[(key, lang)]
+
+
+def _excluded_positions(pieces: list[list[str]]) -> set[int]:
+    """Word positions after "excluding", «за исключением», "tidak termasuk"... up to the clause's
+    end: what a text excludes is not what it names ("Fish, fresh, excluding fish fillets")."""
+    positions, offset = set(), 0
+    for piece in pieces:
+        for i in range(len(piece)):
+            if piece[i] in _EXCLUDING or tuple(piece[i:i + 2]) in _EXCLUDING:
+                positions.update(range(offset + i, offset + len(piece)))
+                break
+        offset += len(piece)
+    return positions
 
 
 def _concept(entry: Mapping, sector: str) -> Concept:
     terms = {lang: tuple(str(t).strip().lower() for t in entry.get(lang, ()) if str(t).strip())
              for lang in LANGUAGES}
     hs = tuple("".join(ch for ch in str(code) if ch.isdigit()) for code in entry.get("hs", ()))
-    return Concept(str(entry["concept"]), sector, tuple(code for code in hs if code), terms)
+    broader = tuple(str(name) for name in entry.get("broader", ()))
+    return Concept(str(entry["concept"]), sector, tuple(code for code in hs if code), terms, broader)
 
 
 def _fingerprint(directory: Path) -> tuple:
@@ -237,11 +322,22 @@ def _fingerprint(directory: Path) -> tuple:
     return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(directory.glob("*.json")))
 
 
-@lru_cache(maxsize=4)
-def _load_cached(directory: str, fingerprint: tuple) -> ConceptVocabulary:
-    return ConceptVocabulary.load(directory)
+_loading = threading.Lock()
+_loaded: tuple[tuple, ConceptVocabulary] | None = None  # ((folder, its files' fingerprint), vocabulary)
 
 
 def default_vocabulary() -> ConceptVocabulary:
-    """The team's vocabulary from ``concepts/*.json``, re-read when a file changes."""
-    return _load_cached(str(CONCEPTS_DIR), _fingerprint(CONCEPTS_DIR))
+    """The team's vocabulary from ``concepts/*.json``, read again when a file changes.
+
+    Built once even when many request threads ask for it at the same moment: building takes a
+    while, and each thread building its own would multiply that time and memory.
+    """
+    global _loaded
+    fingerprint = (str(CONCEPTS_DIR), _fingerprint(CONCEPTS_DIR))
+    loaded = _loaded
+    if loaded is None or loaded[0] != fingerprint:
+        with _loading:
+            loaded = _loaded  # another thread may have built it while this one waited
+            if loaded is None or loaded[0] != fingerprint:
+                loaded = _loaded = (fingerprint, ConceptVocabulary.load(CONCEPTS_DIR))
+    return loaded[1]

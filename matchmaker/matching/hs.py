@@ -19,7 +19,7 @@ from matchmaker.vocabulary import N_, sector_for_hs
 from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
 from matchmaker.matching.explain import Phrase
 
-__all__ = ["HsGuess", "infer_hs", "hs_similarity"]
+__all__ = ["HsGuess", "infer_hs", "hs_similarity", "format_hs"]
 
 INFERRED_CAP = 0.9  # an inferred code is a guess; a code the user typed is worth more
 # Texts name the product first ("Fish, frozen; tunas", "Kain katun ..."): a concept's vote is
@@ -29,12 +29,24 @@ POSITION_DECAY = 0.2
 CLAUSE_DECAY = 0.5
 ALT_MIN = 0.2  # a runner-up heading with a fifth of the votes still counts (as "a second guess")
 DESCEND = 0.5  # go one level deeper only when that child holds half of its parent's votes
-LEVELS = ((6, 1.0, Phrase(N_("same subheading"))), (4, 0.75, Phrase(N_("same heading"))),
-          (2, 0.35, Phrase(N_("same chapter"))))
-_BARE_CHAPTER = Phrase(N_("same chapter (no heading known)"))
-_OTHER_CHAPTER = Phrase(N_("different chapters"))
-_NOT_COMPARABLE = Phrase(N_("cannot compare"))
-_NO_CODE = Phrase(N_("no HS code, none inferred"))
+LEVELS = ((6, 1.0, Phrase(N_("Same subheading"))), (4, 0.75, Phrase(N_("Same heading"))),
+          (2, 0.35, Phrase(N_("Same chapter"))))
+_BARE_CHAPTER = Phrase(N_("Same chapter (no heading known)"))
+_OTHER_CHAPTER = Phrase(N_("Different chapters"))
+_NOT_COMPARABLE = Phrase(N_("No HS comparison"))
+_NO_CODE = Phrase(N_("no HS code given, none read from the words"))
+PROBABLY = 0.6  # an inferred code this sure is "probably" the product's; below, "possibly"
+
+
+def format_hs(code: str) -> str:
+    """An HS code as people write it: 9401.61, 9401.61.10; headings and chapters as they are.
+
+    >>> format_hs("940161"), format_hs("94016110"), format_hs("9401"), format_hs("94")
+    ('9401.61', '9401.61.10', '9401', '94')
+    """
+    if len(code) <= 4:
+        return code
+    return ".".join([code[:4], code[4:6]] + ([code[6:]] if len(code) > 6 else []))
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,8 @@ class HsGuess:
         return max(self.confidence, self.parents[level])
 
     def describe(self) -> Phrase:
-        """The code and where it came from, e.g. "HS 940360"."""
+        """The code and where it came from, e.g. "HS 9403.60" or "probably HS 9403, read from
+        'meja jati'" (no raw confidence: "probably" from ``PROBABLY`` up, else "possibly")."""
         return self._description
 
     @cached_property
@@ -70,9 +83,10 @@ class HsGuess:
         if self.code is None:
             return _NO_CODE
         if self.source == "given":
-            return Phrase(N_("HS {code}"), {"code": self.code})
-        return Phrase(N_("inferred {code} from '{words}' (confidence {confidence:.1f})"),
-                      {"code": self.code, "words": self.words, "confidence": self.confidence})
+            return Phrase(N_("HS {code}"), {"code": format_hs(self.code)})
+        template = N_("probably HS {code}, read from '{words}'") if self.confidence >= PROBABLY \
+            else N_("possibly HS {code}, read from '{words}'")
+        return Phrase(template, {"code": format_hs(self.code), "words": self.words})
 
 
 def _votes(hits: Sequence[ConceptHit], vocabulary: ConceptVocabulary) -> tuple[dict[str, float], float]:
@@ -105,8 +119,9 @@ def infer_hs(hits: Sequence[ConceptHit], vocabulary: ConceptVocabulary) -> HsGue
     >>> v = ConceptVocabulary.from_entries([
     ...     {"concept": "teak", "hs": ["4403", "9403"], "id": ["jati"]},
     ...     {"concept": "table", "hs": ["9403"], "id": ["meja"]}])
-    >>> infer_hs(v.tag("meja jati"), v).describe().render()
-    "inferred 9403 from 'meja jati' (confidence 0.7)"
+    >>> guess = infer_hs(v.tag("meja jati"), v)
+    >>> guess.code, guess.confidence, guess.describe().render()
+    ('9403', 0.7, "probably HS 9403, read from 'meja jati'")
     """
     votes, total = _votes(hits, vocabulary)
     if not votes:
@@ -138,7 +153,10 @@ def _compatible(a: str, b: str) -> bool:
 
 
 def _compared(level: Phrase, product: HsGuess, demand: HsGuess) -> Phrase:
-    """How deep the codes agree (``level``), then both codes and where they came from."""
+    """How deep the codes agree (``level``), then both codes and where they came from; one code when
+    both sides typed the same ("Same code on both sides: HS 9401.61")."""
+    if product.source == demand.source == "given" and product.code == demand.code:
+        return Phrase(N_("Same code on both sides: {code}"), {"code": product.describe()})
     return Phrase(N_("{level}: product {product}, request {request}"),
                   {"level": level, "product": product.describe(), "request": demand.describe()})
 
@@ -153,7 +171,7 @@ def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, Phrase]:
     >>> value, detail = hs_similarity(HsGuess("940360", 1.0, "given"),
     ...                               HsGuess("9403", 0.8, "inferred", "meja jati"))
     >>> value, detail.render()
-    (0.8, "same heading: product HS 940360, request inferred 9403 from 'meja jati' (confidence 0.8)")
+    (0.8, "Same heading: product HS 9403.60, request probably HS 9403, read from 'meja jati'")
     """
     if product.code is None or demand.code is None:
         return 0.0, _compared(_NOT_COMPARABLE, product, demand)
@@ -176,8 +194,8 @@ def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, Phrase]:
     for guess, other in ((demand, product), (product, demand)):
         for heading, share in guess.others:
             if other.code.startswith(heading) and LEVELS[1][1] * min(share, other.confidence) > found[0]:
-                second = Phrase(N_("same heading as a second guess {heading} ({share:.1f})"),
-                                {"heading": heading, "share": share})
+                second = Phrase(N_("Same heading {heading}, a second reading of the words"),
+                                {"heading": heading})
                 found = (round(LEVELS[1][1] * min(share, other.confidence), 4),
                          _compared(second, product, demand))
     return found

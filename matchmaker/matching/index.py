@@ -2,29 +2,53 @@
 
 Two stages. Stage one scores every catalogue entry at once with sparse matrix products (word TF-IDF,
 concepts, HS heading) and keeps the best eligible candidates. Stage two computes every component
-exactly for those candidates only, ranks them by the score shown (ties by id) and explains the top k.
+exactly for those candidates only, keeps those whose products agree (``evidence.py``) and whose
+grade reaches the minimum (``grade.py``), ranks them by score (ties by id) and explains the top k.
+
+``why_not`` runs the same two stages over the partners the hard constraints exclude, so an owner
+learns which relevant partners a missing certificate keeps away.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from matchmaker.matching.concepts import ConceptVocabulary, default_vocabulary
-from matchmaker.matching.constraints import certification_mask, country_codes, eligible, why_not
+from matchmaker.matching.constraints import certification_mask, country_codes, eligible, exclusions, \
+    holdings, requirements
+from matchmaker.matching.evidence import evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
+from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.profile import Profile, build_profile
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
 from matchmaker.matching.text import TextModel
 
-__all__ = ["ProductIndex", "DemandIndex"]
+__all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
 CANDIDATES = 100      # stage two looks at this many per query; on the quality benchmark even 20 hold the true top 10
 CHUNK = 64            # queries per stage-one matrix product: 64 x 100,000 floats stay ~25 MB
 _STAGE_ONE_FLOOR = 0.02  # keep every stage-one signal alive even if a caller weighs it 0
+_FLOOR_UNITS = raw_floor_units(1000)  # raw score (thousandths, as score_units) of the minimum grade
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """Relevant partners one hard constraint keeps away from an item, for its owner.
+
+    ``kind`` and ``code`` are those of :class:`~matchmaker.matching.constraints.Exclusion` (e.g.
+    ``certificate``/``vet``); ``partner_ids`` are the excluded partners that would otherwise have been
+    proposed, best first; ``subject`` is the item's main product concept ("tuna"), or None.
+    """
+
+    kind: str
+    code: str
+    partner_ids: tuple[str, ...]
+    subject: str | None = None
 
 
 def _hs_ints(code: str | None, digits: int) -> int:
@@ -53,24 +77,23 @@ class _Index:
         self._heading = np.array([_hs_ints(p.hs.code, 4) for p in self.profiles], dtype=np.int32)
         self._chapter = np.array([_hs_ints(p.hs.code, 2) for p in self.profiles], dtype=np.int32)
         self._hs_confidence = np.array([p.hs.confidence for p in self.profiles], dtype=np.float32)
-        self._certificates = np.array([certification_mask(self._certs(r)) for r in self.records],
-                                      dtype=np.int64)
+        self._certificates = np.array([self._certificate_mask(p) for p in self.profiles], dtype=np.int64)
         self._country = country_codes([r.country for r in self.records])
 
     def __len__(self) -> int:
         return len(self.records)
 
     # -- the two directions differ only here -------------------------------------------------
-    def _certs(self, record) -> Sequence[str]:
-        return record.certifications if self._products_are_catalogue else record.required_certifications
+    def _certificate_mask(self, profile: Profile, *, query: bool = False) -> int:
+        """What a product holds, or what a request requires (the corridor rules included)."""
+        product_side = self._products_are_catalogue != query
+        return certification_mask(tuple(holdings(profile) if product_side else requirements(profile)))
 
     def _pair(self, catalogue: Profile, query: Profile) -> tuple[Profile, Profile]:
         return (catalogue, query) if self._products_are_catalogue else (query, catalogue)
 
     def _eligible(self, query: Profile) -> np.ndarray:
-        mine = np.int64(certification_mask(
-            query.record.required_certifications if self._products_are_catalogue
-            else query.record.certifications))
+        mine = np.int64(self._certificate_mask(query, query=True))
         theirs = country_codes([query.record.country])[0]
         if self._products_are_catalogue:
             return eligible(held=self._certificates, required=mine, product_country=self._country,
@@ -115,36 +138,75 @@ class _Index:
     # -- stage two ---------------------------------------------------------------------------
     def _rank(self, query: Profile, row: np.ndarray, query_words, query_combined, k: int) -> list[Match]:
         ok = self._eligible(query)
-        row = np.where(ok, row, -np.inf)
-        take = min(max(self.candidates, k), int(ok.sum()))
+        ranked = self._proposable(query, np.where(ok, row, -np.inf), int(ok.sum()), query_combined, k)
+        return [self._match(query, position, self._parts(position, query, text_value), query_words)
+                for _, _, position, text_value in ranked[:k]]
+
+    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_combined,
+                    k: int) -> list[tuple[int, str, int, float]]:
+        """Stage two on the best candidates of ``row`` (``available`` of its entries are not -inf):
+        ``(-raw units, id, position, text value)`` of those that reach the minimum grade and whose
+        products agree, best first."""
+        take = min(max(self.candidates, k), available)
         if take == 0:
             return []
         candidates = np.argpartition(-row, take - 1)[:take]
         text_values = np.asarray((self._combined[candidates] @ query_combined.T).todense()).ravel()
         ranked = []
-        for position, text_value in zip(candidates.tolist(), text_values.tolist()):
-            parts = self._parts(position, query, min(1.0, text_value))
+        for position, text_value in zip(candidates.tolist(), np.minimum(text_values, 1.0).tolist()):
+            parts = self._parts(position, query, text_value, details=False)
             units = score_units([(value, weight) for _, value, weight, _ in parts])
-            # Keep only the figures: holding every candidate's detail phrases until the sort made
-            # the garbage collector walk the whole index again and again. The k kept are redone.
-            ranked.append((-units, self.records[position].id, position, min(1.0, text_value)))
+            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self.profiles[position], query),
+                                                        text=parts[0][1], concepts=parts[1][1],
+                                                        vocabulary=self.vocabulary):
+                continue
+            # Figures only: the k shown are redone with their sentences (building sentences for every
+            # candidate, and holding them until the sort, cost a quarter of the batch time).
+            ranked.append((-units, self.records[position].id, position, text_value))
         ranked.sort(key=lambda entry: entry[:2])
-        return [self._match(query, position, self._parts(position, query, text_value), query_words)
-                for _, _, position, text_value in ranked[:k]]
+        return ranked
 
-    def _parts(self, position: int, query: Profile, text_value: float) -> list:
+    def _parts(self, position: int, query: Profile, text_value: float, *, details: bool = True) -> list:
         product, demand = self._pair(self.profiles[position], query)
-        others = other_components(product, demand)
+        others = other_components(product, demand, self.vocabulary, details=details)
         return [("text", text_value, self.weights["text"], None)] + [
             (name, value, self.weights[name], detail) for name, (value, detail) in others.items()]
 
-    def _match(self, query: Profile, position: int, parts: list, query_words) -> Match:
-        text_detail = self.text.describe(self._words[position], query_words, parts[0][1])
-        explanation = Explanation.from_parts(
+    def _evidence(self, position: int, query: Profile, parts: list) -> tuple[str, ...]:
+        values = {name: value for name, value, _, _ in parts}
+        return evidence(*self._pair(self.profiles[position], query), text=values["text"],
+                        concepts=values["concepts"], vocabulary=self.vocabulary)
+
+    def _explanation(self, position: int, query: Profile, parts: list, query_words,
+                     excluded: Sequence[str] = ()) -> Explanation:
+        text_detail = self.text.describe(self._words[position], query_words, parts[0][1], query)
+        return Explanation.from_parts(
             [(name, LABELS[name], value, weight, detail if detail is not None else text_detail)
-             for name, value, weight, detail in parts])
+             for name, value, weight, detail in parts], excluded, grade=grade,
+            evidence=self._evidence(position, query, parts), name=self._english_name)
+
+    def _english_name(self, concept: str) -> str:
+        return self.vocabulary.label(concept, "en")
+
+    def _match(self, query: Profile, position: int, parts: list, query_words) -> Match:
+        explanation = self._explanation(position, query, parts, query_words)
         product, demand = self._pair(self.profiles[position], query)
         return Match(demand.record.id, product.record.id, explanation.score, explanation)
+
+    def _obstacles(self, record) -> list[Obstacle]:
+        """Partners that would be proposed but for a hard constraint, grouped by the constraint."""
+        query = build_profile(record, self.vocabulary)
+        words, combined = self.text.queries([query])
+        blocked = ~self._eligible(query)
+        row = np.where(blocked, self._stage_one([query], words)[0], -np.inf)
+        groups: dict[tuple[str, str], list[str]] = {}
+        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), combined[0],
+                                                        self.candidates):
+            for exclusion in exclusions(*self._pair(self.profiles[position], query)):
+                groups.setdefault((exclusion.kind, exclusion.code), []).append(partner)
+        subject = next((h.concept for h in query.hits if self.vocabulary.concepts[h.concept].hs), None)
+        return sorted((Obstacle(kind, code, tuple(ids), subject) for (kind, code), ids in groups.items()),
+                      key=lambda o: (-len(o.partner_ids), o.kind, o.code))
 
     def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None) -> Iterator:
         if k < 1:
@@ -176,10 +238,9 @@ class _Index:
         q_words, q_combined = self.text.queries([query_profile])
         text_value = min(1.0, float((self._combined[position] @ q_combined.T).sum()))
         parts = self._parts(position, query_profile, text_value)
-        text_detail = self.text.describe(self._words[position], q_words, text_value)
-        return Explanation.from_parts(
-            [(name, LABELS[name], value, weight, detail if detail is not None else text_detail)
-             for name, value, weight, detail in parts], excluded=why_not(product, demand))
+        broken = exclusions(*self._pair(self.profiles[position], query_profile))
+        return self._explanation(position, query_profile, parts, q_words,
+                                 [exclusion.phrase.render() for exclusion in broken])
 
 
 class ProductIndex(_Index):
@@ -209,6 +270,11 @@ class ProductIndex(_Index):
         """The breakdown for one indexed product, with this catalogue's word weights."""
         return self._explain(product, demand)
 
+    def why_not(self, demand: Demand) -> list[Obstacle]:
+        """Products that would suit this request but for a hard constraint, grouped by constraint,
+        the largest group first: what the request's owner could change (or should know)."""
+        return self._obstacles(demand)
+
 
 class DemandIndex(_Index):
     """Open requests to search with a product: "who is asking for what I make?"."""
@@ -227,3 +293,15 @@ class DemandIndex(_Index):
     def explain(self, product: Product, demand: Demand) -> Explanation:
         """The breakdown for one indexed request, with this index's word weights."""
         return self._explain(product, demand)
+
+    def why_not(self, product: Product) -> list[Obstacle]:
+        """Open requests this product would suit but for a hard constraint, grouped by constraint,
+        the largest group first: e.g. four requests for tuna need a veterinary certificate.
+
+        >>> index = DemandIndex([Demand("d1", "Frozen tuna loins", country="KZ", required_certifications=("vet",)),
+        ...                      Demand("d2", "Tuna beku", country="KZ", required_certifications=("vet",))])
+        >>> [(o.kind, o.code, o.partner_ids) for o in index.why_not(Product("p", "Frozen tuna loins",
+        ...                                                                    hs_code="030487", country="ID"))]
+        [('certificate', 'vet', ('d1', 'd2'))]
+        """
+        return self._obstacles(product)

@@ -2,32 +2,42 @@
 
 Everything is cached per distinct token, because catalogues repeat the same few thousand words:
 stemming 100,000 product texts token by token would otherwise dominate the run time.
+
+Every function here may be called from many request threads at once: the caches are thread-safe
+and each thread has stemmers of its own, because a Snowball stemmer keeps the word it is working
+on inside itself.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
+
+from matchmaker.matching.morphology import expand_abbreviations, known, lemma
 
 __all__ = ["normalise", "tokens", "detect_language", "stem", "transliterate", "phonetic"]
 
 _NON_WORD = re.compile(r"[^\w]+|_")
 _CYRILLIC = re.compile(r"[а-я]")
-_STEMMERS = {lang: snowballstemmer.stemmer(name)
-             for lang, name in (("en", "english"), ("id", "indonesian"), ("ru", "russian"))}
+_KAZAKH = re.compile(r"[әғқңөұүһі]")
+_ALGORITHMS = {"en": "english", "id": "indonesian", "ru": "russian"}
+_per_thread = threading.local()
 
 # Function words, written by us; used to guess the language of Latin text and dropped from word
-# features because they say nothing about the product.
+# features because they say nothing about the product. «без» is kept: «без кости» is boneless.
 STOPWORDS = {
     "en": frozenset("a an and or of for with the in on to by from other than not its their as at "
-                    "is are be whether".split()),
+                    "is are be whether mainly solely wholly chiefly".split()),
     "id": frozenset("dan atau dari untuk dengan yang di ke ini itu lain lainnya selain tidak "
                     "berupa dalam oleh pada juga".split()),
-    "ru": frozenset("и или из для с со в во на к по от не без кроме их его как что прочие прочий "
+    "ru": frozenset("и или из для с со в во на к по от не кроме их его как что прочие прочий "
                     "прочая прочее".split()),
+    "kk": frozenset("және мен бен пен немесе үшін арналған бойынша да де та те мен жоқ емес басқа "
+                    "сияқты".split()),
 }
 
 _TRANSLIT = str.maketrans({
@@ -46,14 +56,14 @@ _PHONETIC = [(re.compile(p), r) for p, r in (
 
 
 def normalise(text: str | None) -> str:
-    """Lower-case, Unicode NFKC, ё→е, punctuation to spaces, single spaces.
+    """Lower-case, Unicode NFKC, ё→е, slash abbreviations written out, punctuation to spaces.
 
     >>> normalise("  Ёлка-Мебель, 100% «тик»! ")
     'елка мебель 100 тик'
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    text = expand_abbreviations(unicodedata.normalize("NFKC", text).lower().replace("ё", "е"))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -63,9 +73,16 @@ def tokens(text: str | None) -> list[str]:
 
 
 def detect_language(words: list[str], hint: str | None = None) -> str:
-    """``hint`` when given; else ``ru`` for Cyrillic, else ``id`` or ``en`` by function words."""
+    """``hint`` when given; else ``kk`` for Kazakh letters, ``ru`` for other Cyrillic, else ``id``
+    or ``en`` by function words.
+
+    >>> detect_language(["мясо", "говядины"]), detect_language(["сиыр", "еті"]), detect_language(["kursi"])
+    ('ru', 'kk', 'en')
+    """
     if hint:
         return hint
+    if any(_KAZAKH.search(w) for w in words):
+        return "kk"
     if any(_CYRILLIC.search(w) for w in words):
         return "ru"
     id_votes = sum(w in STOPWORDS["id"] for w in words)
@@ -75,16 +92,31 @@ def detect_language(words: list[str], hint: str | None = None) -> str:
 
 @lru_cache(maxsize=500_000)
 def stem(word: str, language: str) -> str:
-    """Snowball stem of one normalised word; Cyrillic words always use the Russian stemmer.
+    """Key of one normalised word: the Russian lemma of a word the dictionary knows, the Indonesian
+    root (Sastrawi, where Snowball strips "ke-" off "kemeja"), the Kazakh stem; else the Snowball
+    stem. Cyrillic words in a text of another language read as Russian.
 
-    >>> stem("тикового", "en"), stem("pakaian", "id"), stem("tables", "en")
-    ('тиков', 'pakai', 'tabl')
+    >>> stem("тикового", "en"), stem("pakaian", "id"), stem("tables", "en"), stem("kemeja", "id")
+    ('тиковый', 'pakai', 'tabl', 'kemeja')
     """
-    if _CYRILLIC.search(word):
+    if _CYRILLIC.search(word) and language != "kk":
         language = "ru"
-    if word.isdigit() or language not in _STEMMERS:
+    if word.isdigit():
         return word
-    return _STEMMERS[language].stemWord(word)
+    root = lemma(word, language)
+    if root != word or language in ("id", "kk") or known(word, language):
+        return root  # a dictionary form: Snowball would merge сыр/сырьё and сидень/сиденье
+    return _stemmer(language).stemWord(word) if language in _ALGORITHMS else word
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    """This thread's stemmer for ``language``: two threads sharing one would mix their words."""
+    stemmers = getattr(_per_thread, "stemmers", None)
+    if stemmers is None:
+        # The per-word cache in front of stem() already keeps the results; no second cache inside.
+        stemmers = _per_thread.stemmers = {lang: Stemmer.Stemmer(name, maxCacheSize=0)
+                                           for lang, name in _ALGORITHMS.items()}
+    return stemmers[language]
 
 
 @lru_cache(maxsize=500_000)

@@ -13,18 +13,22 @@ from typing import Mapping, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
-from matchmaker.matching.concepts import ConceptHit, ConceptVocabulary
+from matchmaker.matching.concepts import BROADER, ConceptHit, ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, infer_hs
 from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, phonetic, stem, \
     transliterate
 from matchmaker.matching.records import Demand, Product
 
-__all__ = ["Profile", "build_profile", "CLAUSE_WEIGHT"]
+__all__ = ["Profile", "build_profile", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
 
 # A text's first clause names the product ("Fish, frozen; tuna", "Мясо ...; туши"), later ones
 # qualify it: a concept counts 1 in the first clause, 1/1.25 in the second, 1/1.5 in the third...
 # On the benchmark's dev half: 0 gave nDCG@10 0.686, 0.25 gave 0.697, 0.5 0.698 (lower MRR), 1.0 0.685.
 CLAUSE_WEIGHT = 0.25
+# A broader concept that the text implies but does not name ("milk powder" in "skimmed milk
+# powder") counts this much of the named one: a general request meets every specific offer, while
+# two different specific ones (skimmed, whole) stay far apart.
+BROADER_WEIGHT = 0.5
 
 Record = Union[Product, Demand]
 
@@ -58,7 +62,8 @@ def _sector(hs: HsGuess, hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabu
 
 def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
     rank = {clause: r for r, clause in enumerate(sorted({h.clause for h in hits}))}
-    return {h.concept: 1.0 / (1.0 + CLAUSE_WEIGHT * rank[h.clause]) for h in hits}
+    return {h.concept: (BROADER_WEIGHT if h.how == BROADER else 1.0) / (1.0 + CLAUSE_WEIGHT * rank[h.clause])
+            for h in hits}
 
 
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
@@ -69,10 +74,11 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
     content = [w for w in all_words if w not in stop]
     hits = tuple(vocabulary.tag(f"{record.title}; {record.description or ''}"))
+    named = tuple(h for h in hits if h.how != BROADER)  # HS and sector come from what is named
     if record.hs_code:
         hs = HsGuess(record.hs_code, 1.0, "given")
     else:
-        hs = infer_hs(hits, vocabulary)
+        hs = infer_hs(named, vocabulary)
     return Profile(
         record=record,
         language=language,
@@ -82,6 +88,6 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         concepts=frozenset(h.concept for h in hits),
         weights=_weights(hits),
         hs=hs,
-        sector=_sector(hs, hits, vocabulary),
+        sector=_sector(hs, named, vocabulary),
         title_key=transliterate(normalise(record.title)),
     )

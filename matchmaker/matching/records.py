@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from matchmaker import vocabulary as vocab
+from matchmaker.matching.once import built_once
 
 __all__ = ["Product", "Demand", "InputError"]
 
@@ -125,17 +126,17 @@ def _country(data: Mapping) -> str | None:
     return code
 
 
-@lru_cache(maxsize=1)
-def _country_codes_by_name() -> dict[str, str]:
-    """"Indonesia", «Казахстан», "Kazakstan" → ID, KZ: country names in the three languages (CLDR)."""
+@built_once
+def _country_codes_by_name() -> Mapping[str, str]:
+    """"Indonesia", «Казахстан», «Қазақстан» → ID, KZ: country names in the four languages (CLDR)."""
     from babel import Locale
 
     names = {}
-    for language in ("en", "id", "ru"):
+    for language in ("en", "id", "ru", "kk"):
         for code, name in Locale(language).territories.items():
             if len(code) == 2 and code.isalpha():
                 names.setdefault(name.lower(), code)
-    return names
+    return MappingProxyType(names)  # shared by every thread: read-only
 
 
 def _common(data: Mapping) -> dict[str, Any]:

@@ -18,7 +18,9 @@ from typing import Mapping
 
 from rapidfuzz import fuzz
 
-from matchmaker.matching.explain import NONE, Detail, Phrase
+from matchmaker.matching.concepts import ConceptVocabulary
+from matchmaker.matching.constraints import focus_corridor, is_swine
+from matchmaker.matching.explain import Detail, Phrase, Term
 from matchmaker.matching.fit import structured_fit
 from matchmaker.matching.hs import hs_similarity
 from matchmaker.matching.profile import Profile
@@ -59,43 +61,57 @@ def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     return {name: round(weight / total, 6) for name, weight in merged.items()}
 
 
-_NONE_IN_PRODUCT = Phrase(N_("no known product concept found in the product"))
-_NONE_IN_REQUEST = Phrase(N_("no known product concept found in the request"))
+_NONE_IN_PRODUCT = Phrase(N_("The product's text names no product the platform knows"))
+_NONE_IN_REQUEST = Phrase(N_("The request's text names no product the platform knows"))
+_NOTHING_SHARED = Phrase(N_("No product in common"))
+_SPELLED = ((0.6, Phrase(N_("The titles are spelled almost alike"))),
+            (0.0, Phrase(N_("The titles are spelled partly alike"))))
+_SPELLED_DIFFERENTLY = Phrase(N_("The titles are spelled differently"))
 
 
-def concept_similarity(product: Profile, demand: Profile) -> tuple[float, tuple[Phrase, ...]]:
+def concept_similarity(product: Profile, demand: Profile, vocabulary: ConceptVocabulary | None = None,
+                       *, details: bool = True) -> tuple[float, tuple[Phrase, ...]]:
     """Cosine of the two concept sets, each concept weighted as in ``Profile.weights`` (less when
-    named only in a later clause)."""
+    named only in a later clause). The sentences name the shared concepts (products first) and what
+    the request asks for that the product does not name; names are shown in the reader's language."""
     if not product.concepts or not demand.concepts:
         return 0.0, (_NONE_IN_PRODUCT if not product.concepts else _NONE_IN_REQUEST,)
     wp, wd = product.weights, demand.weights
     shared = product.concepts & demand.concepts
     value = sum(wp[c] * wd[c] for c in shared) / math.sqrt(
         sum(w * w for w in wp.values()) * sum(w * w for w in wd.values()))
-    words = {h.concept: h for h in demand.hits}
-    # Concept ids and the buyer's words are data, shown as they are in every language.
-    found = tuple(f"{c} ('{words[c].words}')" for c in sorted(shared))
-    phrases = (Phrase(N_("shared: {concepts}"), {"concepts": found or NONE}),)
-    missing = tuple(sorted(demand.concepts - shared))
+    if not details:
+        return value, ()
+    products = vocabulary.products if vocabulary is not None else shared | demand.concepts
+    phrases = (Phrase(N_("Both are about {concepts}"), {"concepts": _terms(shared, products)})
+               if shared else _NOTHING_SHARED,)
+    missing = demand.concepts - shared
     if missing:
-        phrases += (Phrase(N_("asked for but not offered: {concepts}"), {"concepts": missing}),)
+        phrases += (Phrase(N_("The request also asks for {concepts}"), {"concepts": _terms(missing, products)}),)
     return value, phrases
+
+
+def _terms(concepts, products) -> tuple[Term, ...]:
+    """Products first ("teak, chair"), then attributes ("frozen, hotel"), each alphabetical."""
+    return tuple(Term(c) for c in sorted(concepts & products) + sorted(concepts - products))
 
 
 def fuzzy_similarity(product: Profile, demand: Profile) -> tuple[float, Phrase]:
     """rapidfuzz token-set ratio of the transliterated titles, above a noise floor."""
     ratio = fuzz.token_set_ratio(product.title_key, demand.title_key)
     value = max(0.0, (ratio - FUZZY_FLOOR) / (100 - FUZZY_FLOOR))
-    return value, Phrase(N_("titles '{product}' and '{request}' are {ratio:.0f}% alike"),
-                         {"product": product.title_key, "request": demand.title_key, "ratio": float(ratio)})
+    return value, next((phrase for floor, phrase in _SPELLED if value > floor), _SPELLED_DIFFERENTLY)
 
 
-def other_components(product: Profile, demand: Profile) -> dict[str, tuple[float, Detail]]:
-    """Every component except ``text`` (which needs the index's fitted TF-IDF)."""
+def other_components(product: Profile, demand: Profile, vocabulary: ConceptVocabulary | None = None,
+                     *, details: bool = True) -> dict[str, tuple[float, Detail]]:
+    """Every component except ``text`` (which needs the index's fitted TF-IDF); without ``details``
+    the values are the same but the longer sentences are left out (for ranking candidates)."""
     sector = product.sector if product.hs.code else demand.sector
+    focus = focus_corridor(sector, product.record.country, demand.record.country, swine=is_swine(product))
     return {
-        "concepts": concept_similarity(product, demand),
+        "concepts": concept_similarity(product, demand, vocabulary, details=details),
         "hs": hs_similarity(product.hs, demand.hs),
         "fuzzy": fuzzy_similarity(product, demand),
-        "fit": structured_fit(product.record, demand.record, sector),
+        "fit": structured_fit(product.record, demand.record, sector, focus=focus, details=details),
     }

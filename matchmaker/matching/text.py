@@ -12,6 +12,7 @@ number as its whole vector and look like a perfect match.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -20,7 +21,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker.vocabulary import N_
 
-from matchmaker.matching.explain import NONE, Phrase
+from matchmaker.matching.explain import Phrase
+from matchmaker.matching.normalise import normalise, stem
 from matchmaker.matching.profile import Profile
 
 __all__ = ["TextModel", "WORD_SHARE"]
@@ -88,13 +90,31 @@ class TextModel:
         return self._combine(*(self.blocks[n].queries([getattr(p, n) for p in profiles])
                                for n in _BLOCKS))
 
-    def describe(self, catalogue_words: sp.csr_matrix, query_words: sp.csr_matrix, value: float) -> Phrase:
-        """Which stems the two texts share, and the word and spelling parts of ``value``."""
+    def describe(self, catalogue_words: sp.csr_matrix, query_words: sp.csr_matrix, value: float,
+                 query: Profile) -> Phrase:
+        """The words the two texts share, as the query wrote them (not stems, no figures)."""
         product = catalogue_words.multiply(query_words).tocoo()
         word_cos = float(product.data.sum())
         order = np.argsort(-product.data, kind="stable")[:5]
-        shared = tuple(str(self.blocks["words"].names[product.col[i]]) for i in order)  # stems: data
+        stems = [str(self.blocks["words"].names[product.col[i]]) for i in order]
+        if stems:
+            written = _surface_words(f"{query.record.title} {query.record.description or ''}", query.language)
+            return Phrase(N_("Words in common: {words}"), {"words": tuple(written.get(s, s) for s in stems)})
         spelling = (value - WORD_SHARE * word_cos) / (1 - WORD_SHARE)
-        return Phrase(N_("shared words: {words}; word similarity {word_similarity:.2f}, "
-                         "spelling similarity {spelling_similarity:.2f}"),
-                      {"words": shared or NONE, "word_similarity": word_cos, "spelling_similarity": spelling})
+        return _SIMILAR_SPELLING if spelling >= SIMILAR_SPELLING else _SOME_SPELLING if spelling > 0 else _NO_WORDS
+
+
+SIMILAR_SPELLING = 0.3  # spelling-gram similarity from which cognates ("sintetis", "synthetic") are named
+_SIMILAR_SPELLING = Phrase(N_("No word in common, but similar spellings (cognates, transliteration)"))
+_SOME_SPELLING = Phrase(N_("No word in common; a few spellings partly alike"))
+_NO_WORDS = Phrase(N_("No words in common"))
+
+
+@lru_cache(maxsize=4096)
+def _surface_words(text: str, language: str) -> dict[str, str]:
+    """Each stem of a text mapped to the first word that gave it ("tabl" -> "tables"); cached, as a
+    query's ten explained matches all ask. Callers only read the dict."""
+    written: dict[str, str] = {}
+    for word in normalise(text).split():
+        written.setdefault(stem(word, language), word)
+    return written

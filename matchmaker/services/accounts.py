@@ -21,6 +21,10 @@ class EmailTaken(ValueError):
     pass
 
 
+class AccountDeactivated(Exception):
+    """The email and password are right, but an administrator has deactivated the account."""
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -30,12 +34,18 @@ def find_user(session: Session, email: str) -> Optional[User]:
 
 
 def authenticate(session: Session, *, email: str, password: str) -> Optional[User]:
+    """The user with this email and password, or ``None``; raises :class:`AccountDeactivated` for a
+    deactivated account, but only once the password has proved right.
+
+    Every attempt checks exactly one password hash, so the answer time tells nobody whether an email
+    is registered or deactivated; only the account's owner learns that it was deactivated.
+    """
     user = find_user(session, email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+    password_matches = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not password_matches:
         return None
-    if not user.active or not check_password_hash(user.password_hash, password):
-        return None
+    if not user.active:
+        raise AccountDeactivated(user.email)
     return user
 
 

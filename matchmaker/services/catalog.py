@@ -16,6 +16,7 @@ from matchmaker.matching import Classification, classify
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector, utcnow
 from matchmaker.schemas import ProductIn, RequestIn
 from matchmaker.services import audit, matches
+from matchmaker.services.editing import edit
 
 STATUSES = ("draft", "published", "archived")
 T = TypeVar("T")
@@ -61,7 +62,9 @@ def list_published(session: Session, kind: ItemKind, *, sector: str = "", countr
     if country:
         statement = statement.where(Organisation.country == country.upper())
     if query:
-        statement = statement.where(model.title.ilike(f"%{query}%") | model.description.ilike(f"%{query}%"))
+        # autoescape: "%" and "_" typed in the search box are searched for, not wildcards (ESCAPE '/').
+        statement = statement.where(model.title.icontains(query, autoescape=True)
+                                    | model.description.icontains(query, autoescape=True))
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
     rows = session.exec(
@@ -94,9 +97,14 @@ def create(session: Session, kind: ItemKind, *, actor: User, data: SQLModel, pub
     return item
 
 
-def update(session: Session, kind: ItemKind, *, actor: User, item, data: SQLModel, publish: bool = False):
-    before = audit.snapshot(item)
-    with transaction(session):
+def update(session: Session, kind: ItemKind, *, actor: User, item, version: int, data: SQLModel,
+           publish: bool = False):
+    """Save an owner's edit made in a form that showed ``version`` of the item.
+
+    Raises :class:`~matchmaker.services.editing.StaleEdit`, saving nothing, when someone else
+    changed the item since.
+    """
+    with edit(session, item, version=version) as before:
         for key, value in data.model_dump().items():
             setattr(item, key, value)
         if publish:
@@ -114,19 +122,19 @@ def reading(item: BuyingRequest) -> Classification:
     return classify(matches.to_engine_demand(item))
 
 
-def correct_hs_code(session: Session, *, actor: User, item: BuyingRequest, hs_code: str) -> BuyingRequest:
+def correct_hs_code(session: Session, *, actor: User, item: BuyingRequest, version: int,
+                    hs_code: str) -> BuyingRequest:
     """Keep the owner's HS code for a request the engine read wrongly (or confirm its reading): from now
     on it is the request's own code, so its sector, the listings and the matches follow it."""
     current = {name: getattr(item, name) for name in REQUESTS.schema.model_fields}
     data = REQUESTS.schema.model_validate({**current, "hs_code": hs_code})
-    return update(session, REQUESTS, actor=actor, item=item, data=data)
+    return update(session, REQUESTS, actor=actor, item=item, version=version, data=data)
 
 
 def set_status(session: Session, *, actor: User, item, status: str):
     if status not in STATUSES:
         raise ValueError(status)
-    before = audit.snapshot(item)
-    with transaction(session):
+    with edit(session, item) as before:
         item.status = status
         item.updated_at = utcnow()
         session.add(item)

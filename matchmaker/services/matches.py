@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Collection, Iterable, Optional
 
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from matchmaker.db import transaction
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
@@ -144,44 +145,84 @@ def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: d
            for_products: dict[int, list[Found]]) -> dict[str, int]:
     """Write the redone lists: ranks from each list, the score of the list that wins, and delete the
     proposals no list holds any more."""
-    found: dict[tuple[int, int], dict[str, Found]] = {}
-    for (product_id, request_id), row in rows.items():
-        if request_id in for_requests:
-            row.rank_for_request = None
-        if product_id in for_products:
-            row.rank_for_product = None
-    for lists, rank_field in ((for_requests, "rank_for_request"), (for_products, "rank_for_product")):
+    # A list not redone keeps the ranks it gave; a redone one gives its ranks afresh.
+    ranks = {key: [None if key[1] in for_requests else row.rank_for_request,
+                   None if key[0] in for_products else row.rank_for_product] for key, row in rows.items()}
+    found: dict[tuple[int, int], dict[int, Found]] = {}
+    for lists, side in ((for_requests, _BY_REQUEST), (for_products, _BY_PRODUCT)):
         for found_list in lists.values():
             for rank, result in enumerate(found_list, 1):
                 key = (int(result.product_id), int(result.demand_id))
-                row = rows.get(key)
-                if row is None:
-                    row = rows[key] = Match(product_id=key[0], request_id=key[1])
-                setattr(row, rank_field, rank)
-                found.setdefault(key, {})[rank_field] = result
-    removed = 0
-    for key, row in rows.items():
-        if row.rank_for_request is None and row.rank_for_product is None:
-            if row.status == PROPOSED:
-                session.delete(row)
-                removed += 1
+                ranks.setdefault(key, [None, None])[side] = rank
+                found.setdefault(key, {})[side] = result
+    dropped, figures = [], {}
+    for key, (by_request, by_product) in ranks.items():
+        row = rows.get(key)
+        if by_request is None and by_product is None and row.status == PROPOSED:
+            dropped.append(row.id)
             continue
-        winner = "rank_for_product" if row.rank_for_product is not None else "rank_for_request"
-        result = found.get(key, {}).get(winner)
-        explanation = result.explanation.to_dict() if result is not None else None
-        # No result: the list was not redone, and its score stands. An unchanged pair is not written.
-        if result is not None and (row.id is None or row.score != result.score or row.explanation != explanation):
-            _store(session, row, key, result.score, explanation)
-    return {"removed": removed}
+        result = found.get(key, {}).get(_BY_PRODUCT if by_product is not None else _BY_REQUEST)
+        # No result: the winning list was not redone, and its score stands.
+        score, explanation = (result.score, result.explanation.to_dict()) if result is not None \
+            else (row.score, row.explanation)
+        wanted = _Figures(score, explanation, by_request, by_product)
+        # An unchanged pair is not written.
+        if row is None or wanted != _Figures(row.score, row.explanation, row.rank_for_request, row.rank_for_product):
+            figures[key] = wanted
+    _delete_proposed(session, dropped)
+    _store(session, figures)
+    # Both wrote past the session's objects, which the app's sessions keep after commit: forget them,
+    # so this session's next read of these matches sees what is stored.
+    for key, row in rows.items():
+        if row.id in dropped:
+            session.expunge(row)
+        elif key in figures:
+            session.expire(row)
+    return {"removed": len(dropped)}
 
 
-def _store(session: Session, match: Optional[Match], key: tuple[int, int], score: float, explanation: dict) -> None:
-    if match is None:
-        match = Match(product_id=key[0], request_id=key[1])
-    match.score = score
-    match.explanation = explanation
-    match.updated_at = utcnow()
-    session.add(match)
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_BY_REQUEST, _BY_PRODUCT = 0, 1
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What the engine says of one pair: its score and explanation, and its rank in each side's list."""
+
+    score: float
+    explanation: Optional[dict]
+    rank_for_request: Optional[int]
+    rank_for_product: Optional[int]
+
+
+def _store(session: Session, figures: dict[tuple[int, int], _Figures]) -> None:
+    """Insert each pair's match with its figures, or update those of a pair already stored.
+
+    An upsert, so that two saves computing the same pair at the same moment (an exporter's and a
+    buyer's) both succeed instead of the second failing on the unique pair after its item was saved.
+    Pairs are written in order, so two writers never wait for each other's rows in opposite orders
+    (a deadlock on PostgreSQL). A curated match keeps its status: only the engine's figures change.
+    """
+    if not figures:
+        return
+    now = utcnow()
+    rows = [{"product_id": product_id, "request_id": request_id, "score": f.score, "explanation": f.explanation,
+             "rank_for_request": f.rank_for_request, "rank_for_product": f.rank_for_product,
+             "status": PROPOSED, "created_at": now, "updated_at": now}
+            for (product_id, request_id), f in sorted(figures.items())]
+    insert = _INSERTS[session.get_bind().dialect.name](Match)
+    session.exec(insert.on_conflict_do_update(
+        index_elements=["product_id", "request_id"],
+        set_={name: getattr(insert.excluded, name)
+              for name in ("score", "explanation", "rank_for_request", "rank_for_product", "updated_at")}),
+        params=rows)
+
+
+def _delete_proposed(session: Session, match_ids: list[int]) -> None:
+    """Delete these matches if they are still only proposed: a curator may have taken one up, or a
+    concurrent save deleted it, since they were read."""
+    if match_ids:
+        session.exec(delete(Match).where(col(Match.id).in_(match_ids), Match.status == PROPOSED))
 
 
 def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]] = None,

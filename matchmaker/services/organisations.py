@@ -2,35 +2,60 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from matchmaker.db import transaction
-from matchmaker.models import Organisation, User, utcnow
+from matchmaker.models import AuditEvent, Organisation, User, utcnow
 from matchmaker.schemas import OrganisationIn
 from matchmaker.services import audit, matches
+from matchmaker.services.editing import edit
 
 # The engine reads an organisation's country (no trade within one country; the focus corridors) and
 # its kind (only suppliers' products and buyers' requests are matched).
 MATCHING_FACTS = ("country", "kind")
 
+# What a curator checks when verifying (registration documents name the company, its country, its
+# trade and its official website and email): a change to any of them needs a new check.
+IDENTITY_FIELDS = ("name", "country", "kind", "website", "contact_email")
+IDENTITY_CHANGED = "identity_changed"
 
-def update(session: Session, *, actor: User, organisation: Organisation, data: OrganisationIn) -> Organisation:
-    before = audit.snapshot(organisation)
-    with transaction(session):
+
+def update(session: Session, *, actor: User, organisation: Organisation, version: int,
+           data: OrganisationIn) -> Organisation:
+    """Save a member's edit made in a form that showed ``version`` of the profile.
+
+    Changing an identity field withdraws the verification, in the same transaction and with its own
+    audit event saying which fields changed. Raises
+    :class:`~matchmaker.services.editing.StaleEdit`, saving nothing, when someone else changed the
+    profile since.
+    """
+    with edit(session, organisation, version=version) as before:
         for key, value in data.model_dump().items():
             setattr(organisation, key, value)
         session.add(organisation)
         audit.record(session, actor=actor, action="update", entity=organisation, before=before)
+        changed = [field for field in IDENTITY_FIELDS if before[field] != getattr(organisation, field)]
+        if changed and organisation.verified:
+            _withdraw_verification(session, actor, organisation, reason={"code": IDENTITY_CHANGED,
+                                                                          "fields": changed})
     if any(before[key] != getattr(organisation, key) for key in MATCHING_FACTS):
         matches.refresh(session, products=[p.id for p in organisation.products],
                         requests=[r.id for r in organisation.requests])
     return organisation
 
 
+def _withdraw_verification(session: Session, actor: User, organisation: Organisation, *,
+                           reason: dict) -> None:
+    before = audit.snapshot(organisation)
+    organisation.verified = False
+    organisation.verified_by_id = None
+    organisation.verified_at = None
+    session.add(organisation)
+    audit.record(session, actor=actor, action="unverify", entity=organisation, before=before, reason=reason)
+
+
 def set_verified(session: Session, *, actor: User, organisation: Organisation, verified: bool) -> Organisation:
     """Record that a curator checked the company (registration documents, export licence…), and who did."""
-    before = audit.snapshot(organisation)
-    with transaction(session):
+    with edit(session, organisation) as before:
         organisation.verified = verified
         organisation.verified_by_id = actor.id if verified else None
         organisation.verified_at = utcnow() if verified else None
@@ -38,3 +63,18 @@ def set_verified(session: Session, *, actor: User, organisation: Organisation, v
         audit.record(session, actor=actor, action="verify" if verified else "unverify", entity=organisation,
                      before=before)
     return organisation
+
+
+def reverification_pending(session: Session, organisation: Organisation) -> list[str]:
+    """The identity fields whose change withdrew the organisation's verification, when that is the
+    latest news about its verification; otherwise nothing."""
+    if organisation.verified:
+        return []
+    latest = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == Organisation.__tablename__, AuditEvent.entity_id == organisation.id,
+               col(AuditEvent.action).in_(("verify", "unverify")))
+        .order_by(col(AuditEvent.id).desc()).limit(1)
+    ).first()
+    reason = (latest.reason or {}) if latest is not None else {}
+    return list(reason.get("fields", ())) if reason.get("code") == IDENTITY_CHANGED else []

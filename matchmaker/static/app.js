@@ -9,10 +9,6 @@ document.addEventListener("click", (event) => {
   input.focus();
 });
 
-document.addEventListener("change", (event) => {
-  if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
-});
-
 // htmx requests carry the CSRF token, so POSTs made by htmx pass Flask-WTF's check.
 document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');

@@ -10,13 +10,9 @@ from matchmaker.db import get_session
 from matchmaker.forms import LoginForm, RegisterForm
 from matchmaker.i18n import select_locale
 from matchmaker.services import accounts
+from matchmaker.urls import safe_local_path
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,12 +21,17 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(get_session(), email=form.email.data, password=form.password.data)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
-            flash(_("Welcome back, %(name)s.", name=user.name or user.email), "success")
-            return redirect(_safe_next(url_for("organisations.mine")))
-        form.password.errors = [_("Wrong email or password.")]
+        try:
+            user = accounts.authenticate(get_session(), email=form.email.data, password=form.password.data)
+        except accounts.AccountDeactivated:
+            form.form_errors.append(_("This account has been deactivated. To use it again, ask an "
+                                      "administrator of the platform."))
+        else:
+            if user is not None:
+                login_user(user, remember=form.remember.data)
+                flash(_("Welcome back, %(name)s.", name=user.name or user.email), "success")
+                return redirect(safe_local_path(request.args.get("next"), url_for("organisations.mine")))
+            form.password.errors = [_("Wrong email or password.")]
     return render_template("accounts/login.html", form=form), 400 if request.method == "POST" else 200
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from matchmaker.db import get_session
 from matchmaker.forms import UserAdminForm
 from matchmaker.models import Organisation, User
 from matchmaker.services import accounts
+from matchmaker.urls import page_number
 from sqlmodel import select
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -20,8 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @role_required(permissions.can_manage_users)
 def users():
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_number()
     session = get_session()
     rows, total = accounts.list_users(session, page=page)
     orgs = {o.id: o for o in session.exec(select(Organisation)).all()} if rows else {}
@@ -29,7 +29,7 @@ def users():
     return render_template("admin/users.html", users=rows, total=total, page=page, orgs=orgs, forms=forms)
 
 
-@bp.post("/users/<int:user_id>")
+@bp.post("/users/<id:user_id>")
 @role_required(permissions.can_manage_users)
 def update_user(user_id: int):
     session = get_session()

@@ -12,13 +12,11 @@ from flask_login import current_user, login_required
 from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import HsCodeForm, ProductForm, RequestForm, StatusForm
-from matchmaker.services import catalog, matches
+from matchmaker.services import catalog, corridor, matches, obstacles
+from matchmaker.services.editing import StaleEdit
+from matchmaker.urls import page_number
+from matchmaker.views.conflicts import conflict_with
 from matchmaker.vocabulary import LANGUAGES, SECTORS
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
 def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
@@ -45,7 +43,7 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         country = request.args.get("country", "").strip().upper()[:2]
         query = request.args.get("q", "").strip()[:100]
         page = catalog.list_published(get_session(), kind, sector=sector, country=country, query=query,
-                                      page=_page_number())
+                                      page=page_number())
         template = "catalog/_list.html" if request.htmx and not request.htmx.boosted else "catalog/index.html"
         return render_template(template, kind=kind.name, page=page, sector=sector, country=country, query=query)
 
@@ -54,15 +52,37 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         # Proposed partners are private: the public page of an item lists none.
         top = matches.for_item(get_session(), kind.name, item) \
             if permissions.can_see_matches(current_user, item) else None
+        hints = obstacles.for_owner(get_session(), kind.name, item) if can_edit else []
         # The owner of a request without a code sees what the engine made of it, and may correct it.
         reading = catalog.reading(item) if can_edit and kind is catalog.REQUESTS and not item.hs_code else None
         return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
                                shown=current_app.config["MATCHES_PER_ITEM"], can_edit=can_edit,
-                               status_form=StatusForm(), reading=reading, hs_form=hs_form or HsCodeForm())
+                               obstacles=hints, status_form=StatusForm(), reading=reading,
+                               hs_form=hs_form or HsCodeForm())
 
-    @bp.get("/<int:item_id>")
+    @bp.get("/<id:item_id>")
     def detail(item_id: int):
         return detail_page(load(item_id))
+
+    def corridor_ticks(form, data, country: str | None):
+        """Tick the corridor's defaults once for the request's sector and say why; None when the
+        owner has seen them (and may have unticked them) or there are none, so the form saves."""
+        if kind.name != "request":
+            return None
+        sector, defaults = corridor.request_defaults(country, hs_code=data.hs_code, title=data.title,
+                                                     description=data.description)
+        missing = [d.certification for d in defaults if d.certification not in data.required_certifications]
+        if not missing or form.corridor_checked.data == sector:
+            return None
+        form.required_certifications.data = list(data.required_certifications) + missing
+        form.corridor_checked.data = sector
+        return defaults
+
+    def render_form(form, item, notes=None, conflict=None):
+        country = (item.organisation if item else current_user.organisation).country
+        rules = corridor.rules_for(country) if kind.name == "request" else ()
+        return render_template("catalog/form.html", kind=kind.name, form=form, item=item,
+                               corridor_notes=notes, corridor_rules=rules, conflict=conflict)
 
     @bp.route("/new", methods=["GET", "POST"])
     @login_required
@@ -72,14 +92,16 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         form = form_class()
         if request.method == "GET":
             form.language.data = current_user.locale if current_user.locale in LANGUAGES else "en"
-        if form.validate_on_submit() and (data := form.validated()) is not None:
+        notes = None
+        if form.validate_on_submit() and (data := form.validated()) is not None and \
+                not (notes := corridor_ticks(form, data, current_user.organisation.country)):
             publish = "publish" in request.form
             item = catalog.create(get_session(), kind, actor=current_user, data=data, publish=publish)
             flash(_("Published.") if publish else _("Saved as a draft."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
-        return render_template("catalog/form.html", kind=kind.name, form=form, item=None), _form_status()
+        return render_form(form, None, notes), 200 if notes else _form_status()
 
-    @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+    @bp.route("/<id:item_id>/edit", methods=["GET", "POST"])
     @login_required
     def edit(item_id: int):
         item = load_for_edit(item_id)
@@ -88,14 +110,21 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
             for field in ("moq", "capacity_per_month", "price_usd", "quantity", "max_price_usd"):
                 if field in form and getattr(item, field) is not None:
                     form[field].data = f"{getattr(item, field):g}"
-        if form.validate_on_submit() and (data := form.validated()) is not None:
-            catalog.update(get_session(), kind, actor=current_user, item=item, data=data,
-                           publish="publish" in request.form)
+            if "corridor_checked" in form:  # the owner already chose for the sector it is filed under
+                form.corridor_checked.data = item.sector
+        notes = None
+        if form.validate_on_submit() and (data := form.validated()) is not None and \
+                not (notes := corridor_ticks(form, data, item.organisation.country)):
+            try:
+                catalog.update(get_session(), kind, actor=current_user, item=item,
+                               version=form.opened_version(), data=data, publish="publish" in request.form)
+            except StaleEdit:
+                return render_form(form, item, conflict=conflict_with(form, item, data)), 409
             flash(_("Changes saved."), "success")
             return redirect(url_for(f"{name}.detail", item_id=item.id))
-        return render_template("catalog/form.html", kind=kind.name, form=form, item=item), _form_status()
+        return render_form(form, item, notes), 200 if notes else _form_status()
 
-    @bp.post("/<int:item_id>/status")
+    @bp.post("/<id:item_id>/status")
     @login_required
     def change_status(item_id: int):
         item = load_for_edit(item_id)
@@ -108,13 +137,19 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         return redirect(url_for(f"{name}.detail", item_id=item.id))
 
     if kind is catalog.REQUESTS:
-        @bp.post("/<int:item_id>/hs-code")
+        @bp.post("/<id:item_id>/hs-code")
         @login_required
         def correct_hs_code(item_id: int):
             item = load_for_edit(item_id)
             form = HsCodeForm()
             if form.validate_on_submit() and (data := form.validated()) is not None:
-                catalog.correct_hs_code(get_session(), actor=current_user, item=item, hs_code=data.hs_code)
+                try:
+                    catalog.correct_hs_code(get_session(), actor=current_user, item=item,
+                                            version=form.opened_version(), hs_code=data.hs_code)
+                except StaleEdit:
+                    # The request changed since the owner read it: show what the platform reads now.
+                    flash(_("Someone else changed this since you opened it"), "error")
+                    return detail_page(item), 409
                 flash(_("HS code saved: the listings and your matches now use it."), "success")
                 return redirect(url_for(f"{name}.detail", item_id=item.id))
             return detail_page(item, hs_form=form), 400

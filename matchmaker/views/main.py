@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from matchmaker.db import get_session
+from matchmaker import migrate
+from matchmaker.db import get_engine, get_session, sqlite_file_missing
 from matchmaker.services import accounts, catalog
+from matchmaker.urls import safe_local_path
 from matchmaker.vocabulary import FOCUS_CORRIDORS, INTERFACE_LOCALES, SECTORS
 
 bp = Blueprint("main", __name__)
@@ -35,17 +37,25 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             accounts.set_locale(get_session(), user=current_user, locale=locale)
-    target = request.form.get("next", "")
     # Only local paths: an open redirect would let a phishing link borrow our domain.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_local_path(request.form.get("next"), url_for("main.home")))
 
 
 @bp.get("/healthz")
 def healthz():
+    """For a load balancer: 200 only when the database answers and its schema is the one this code expects."""
+    engine = get_engine()
+    if sqlite_file_missing(engine):  # connecting would create an empty file and hide the loss
+        return _degraded("unreachable")
     try:
-        get_session().exec(text("SELECT 1")).one()
-    except Exception:  # any failure to reach the database is "down" for a load balancer
-        return {"status": "degraded", "database": "unreachable"}, 503
+        with engine.connect() as connection:
+            migrated = migrate.at_head(connection)
+    except SQLAlchemyError:  # any failure to reach the database is "down" for a load balancer
+        return _degraded("unreachable")
+    if not migrated:
+        return _degraded("not at the migration head")
     return {"status": "ok", "database": "ok"}
+
+
+def _degraded(database: str):
+    return {"status": "degraded", "database": database}, 503

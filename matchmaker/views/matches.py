@@ -12,7 +12,7 @@ from matchmaker.models import Match
 bp = Blueprint("matches", __name__, url_prefix="/matches")
 
 
-@bp.get("/<int:match_id>")
+@bp.get("/<id:match_id>")
 def detail(match_id: int):
     match = get_session().get(Match, match_id)
     # 404, not 403: a stranger must not learn that the two companies were paired at all.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from matchmaker import permissions
@@ -11,11 +11,18 @@ from matchmaker.db import get_session
 from matchmaker.forms import OrganisationForm, StatusForm
 from matchmaker.models import Organisation, User
 from matchmaker.services import catalog, matches, organisations
+from matchmaker.services.editing import StaleEdit
+from matchmaker.views.conflicts import conflict_with
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
+# The profile form's own labels, to say which verified details changed.
+IDENTITY_LABELS = {"name": _l("Organisation name"), "country": _l("Country"),
+                   "kind": _l("What your organisation does"), "website": _l("Website"),
+                   "contact_email": _l("Contact email")}
 
-@bp.get("/<int:org_id>")
+
+@bp.get("/<id:org_id>")
 def detail(org_id: int):
     session = get_session()
     org = session.get(Organisation, org_id)
@@ -38,6 +45,8 @@ def detail(org_id: int):
         own=own,
         curator=curator,
         verified_by=session.get(User, org.verified_by_id) if org.verified_by_id and curator else None,
+        reverify_fields=[IDENTITY_LABELS[f] for f in organisations.reverification_pending(session, org)
+                         if f in IDENTITY_LABELS],
         verify_form=StatusForm(),
     )
 
@@ -49,7 +58,7 @@ def _load(org_id: int) -> Organisation:
     return org
 
 
-@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(org_id: int):
     org = _load(org_id)
@@ -57,13 +66,22 @@ def edit(org_id: int):
         abort(403)
     form = OrganisationForm(obj=org)
     if form.validate_on_submit() and (data := form.validated()) is not None:
-        organisations.update(get_session(), actor=current_user, organisation=org, data=data)
+        was_verified = org.verified
+        try:
+            organisations.update(get_session(), actor=current_user, organisation=org,
+                                 version=form.opened_version(), data=data)
+        except StaleEdit:
+            return render_template("organisations/form.html", form=form, org=org,
+                                   conflict=conflict_with(form, org, data)), 409
         flash(_("Organisation profile saved."), "success")
+        if was_verified and not org.verified:
+            flash(_("You changed details a curator had verified, so the organisation is no longer marked as "
+                    "verified. A curator will check it again."), "info")
         return redirect(url_for("organisations.detail", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=org), 400 if request.method == "POST" else 200
 
 
-@bp.post("/<int:org_id>/verify")
+@bp.post("/<id:org_id>/verify")
 @login_required
 def verify(org_id: int):
     org = _load(org_id)

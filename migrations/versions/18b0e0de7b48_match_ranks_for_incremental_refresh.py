@@ -5,7 +5,7 @@ the request's rank in the product's. Rows stored before this revision have neith
 after the upgrade sees such a proposal and recomputes every match once (services.matches.refresh).
 
 Revision ID: 18b0e0de7b48
-Revises: 2db569fd1a4f
+Revises: b3addba9e9d9
 Create Date: 2026-12-01 06:42:39.970498
 """
 from typing import Sequence, Union
@@ -16,7 +16,7 @@ import sqlmodel
 
 
 revision: str = '18b0e0de7b48'
-down_revision: Union[str, None] = '2db569fd1a4f'
+down_revision: Union[str, None] = 'b3addba9e9d9'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

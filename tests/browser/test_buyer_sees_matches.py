@@ -16,7 +16,7 @@ def test_buyer_posts_a_request_and_reads_why_this_match(page, live_server, make)
     page.goto(f"{live_server}/login")
     page.fill("#email", buyer.email)
     page.fill("#password", "correct-horse-2026")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.goto(f"{live_server}/requests/new")
     page.fill("#title", "Мебель из тикового дерева для гостиниц")
     page.select_option("#language", "ru")
@@ -38,7 +38,28 @@ def test_buyer_posts_a_request_and_reads_why_this_match(page, live_server, make)
 
 def test_interface_language_switch_keeps_the_page(page, live_server):
     page.goto(f"{live_server}/products/")
+    page.select_option("#locale", "ru")
     with page.expect_navigation():
-        page.select_option("#locale", "ru")
+        page.click("form:has(#locale) button[type=submit]")
     assert page.url.endswith("/products/")
     assert page.locator("h1").inner_text() == "Товары"
+
+
+def test_why_this_match_fits_a_phone(page, live_server, make, client):
+    exporter = make.organisation(kind="exporter", country="ID", name="PT Jepara Jati")
+    make.product(exporter, title="Kursi dan meja makan jati solid", hs_code="940360", language="id",
+                 description="Set meja makan kayu jati untuk hotel", certifications=["svlk", "eac"])
+    make.request(make.organisation(kind="buyer", country="KZ"), title="Мебель из тикового дерева для гостиниц",
+                 language="ru")
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/requests/")
+    page.locator(".listing a, table a, li a").filter(has_text="Мебель из тикового").first.click()
+    page.locator("a.why").first.click()
+    page.wait_for_url(re.compile(r"/matches/\d+$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    fills = page.locator(".breakdown-row .breakdown-fill")
+    widths = [box["width"] for box in (fills.nth(i).bounding_box() for i in range(fills.count()))]
+    values = [int(t.strip("+")) for t in page.locator(".breakdown-value").all_inner_texts()]
+    assert all((w > 0) == (v > 0) for w, v in zip(widths, values))  # the chart is drawn, not hidden
+    assert page.locator(".breakdown-why").first.is_visible()

@@ -46,7 +46,7 @@ def test_hs_picker_works_from_the_keyboard(page, live_server, make):
     page.goto(f"{live_server}/login")
     page.fill("#email", member.email)
     page.fill("#password", "correct-horse-2026")  # the factory's password (tests/conftest.py)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.goto(f"{live_server}/products/new")
     page.fill("#hs_code", "udang beku")
     page.locator(".hs-option").first.wait_for()

@@ -28,7 +28,7 @@ def test_a_runner_up_heading_still_counts_as_a_second_guess():
     assert guess.code == "0303" and [code for code, _ in guess.others] == ["0402"]
     value, detail = hs_similarity(HsGuess("040210", 1.0, "given"), guess)
     assert value == round(0.75 * guess.others[0][1], 4)
-    assert detail.render().startswith("same heading as a second guess 0402")
+    assert detail.render().startswith("Same heading 0402, a second reading of the words")
     assert hs_similarity(HsGuess("940360", 1.0, "given"), guess)[0] == 0.0
 
 
@@ -37,7 +37,7 @@ def test_heading_is_surer_than_subheading():
     assert guess.code == "040221"
     assert guess.confidence_at(4) > guess.confidence
     value, detail = hs_similarity(HsGuess("040210", 1.0, "given"), guess)
-    assert value == 0.75 * guess.confidence_at(4) and detail.render().startswith("same heading")
+    assert value == 0.75 * guess.confidence_at(4) and detail.render().startswith("Same heading:")
 
 
 def test_multi_word_terms_match_in_any_word_order():

