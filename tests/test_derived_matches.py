@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
 
-from matchmaker.models import Match, ProductProfile
+from matchmaker.models import BuyingRequest, Match, ProductProfile
 from matchmaker.services import matches
 
 PASSWORD = "correct-horse-2026"  # the factory users' password (tests/conftest.py)
@@ -89,6 +89,19 @@ def _clear(app) -> None:
             connection.execute(text(f"DELETE FROM {table}"))
 
 
+def _save(client, url: str, form: dict):
+    """Post an item form as its owner would: when the form comes back with the corridor's certificates
+    ticked for the request's sector, the owner unticks them (as they may) and saves again."""
+    response = client.post(url, data=form)
+    if response.status_code == 200:
+        tag = re.search(r'<input[^>]*name="corridor_checked"[^>]*>', response.get_data(as_text=True))
+        sector = re.search(r'value="([^"]*)"', tag.group(0)) if tag else None
+        if sector and sector.group(1):
+            response = client.post(url, data={**form, "corridor_checked": sector.group(1)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
 class World:
     """Organisations with one signed-in member each, and the items they posted, as the web made them."""
 
@@ -113,9 +126,8 @@ class World:
     def _new(self, org: int, text: int, certificates, amount: int, publish: bool) -> None:
         kind = self.kind_of(org)
         texts = PRODUCTS if kind == "product" else REQUESTS
-        response = self.clients[org].post(f"/{kind}s/new",
-                                          data=_item_form(kind, texts[text % len(texts)], certificates, amount, publish))
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        response = _save(self.clients[org], f"/{kind}s/new",
+                         _item_form(kind, texts[text % len(texts)], certificates, amount, publish))
         self.items.append((kind, int(re.search(r"/(\d+)$", response.headers["Location"]).group(1)), org))
 
     def _edit(self, which: int, text: int, certificates, amount: int, publish: bool) -> None:
@@ -123,7 +135,9 @@ class World:
             kind, item_id, org = self.items[which % len(self.items)]
             texts = PRODUCTS if kind == "product" else REQUESTS
             form = _item_form(kind, texts[text % len(texts)], certificates, amount, publish)
-            assert self.clients[org].post(f"/{kind}s/{item_id}/edit", data=form).status_code == 302
+            self.db.expire_all()
+            form["version"] = str(self.db.get(ProductProfile if kind == "product" else BuyingRequest, item_id).version)
+            _save(self.clients[org], f"/{kind}s/{item_id}/edit", form)
 
     def _status(self, which: int, status: str) -> None:
         if self.items:
@@ -139,7 +153,8 @@ class World:
     def _edit_organisation(self, index: int, **change) -> None:
         self.db.expire_all()
         org = self.db.get(type(self.orgs[index]), self.orgs[index].id)
-        form = {"name": org.name, "country": org.country, "kind": org.kind, "city": org.city, **change}
+        form = {"name": org.name, "country": org.country, "kind": org.kind, "city": org.city,
+                "version": str(org.version), **change}
         assert self.clients[index].post(f"/organisations/{org.id}/edit", data=form).status_code == 302
 
     def _curate(self, which: int) -> None:

@@ -49,10 +49,16 @@ def test_why_this_match_fits_a_phone(page, live_server, make, client):
     exporter = make.organisation(kind="exporter", country="ID", name="PT Jepara Jati")
     make.product(exporter, title="Kursi dan meja makan jati solid", hs_code="940360", language="id",
                  description="Set meja makan kayu jati untuk hotel", certifications=["svlk", "eac"])
-    make.request(make.organisation(kind="buyer", country="KZ"), title="Мебель из тикового дерева для гостиниц",
-                 language="ru")
+    buyer_org = make.organisation(kind="buyer", country="KZ")
+    make.request(buyer_org, title="Мебель из тикового дерева для гостиниц", language="ru")
     client.application.test_cli_runner().invoke(args=["rematch"])
     page.set_viewport_size({"width": 390, "height": 844})
+    # The buyer reads its own request's proposals: a match page is for the parties.
+    page.goto(f"{live_server}/login")
+    page.fill("#email", make.user(buyer_org).email)
+    page.fill("#password", "correct-horse-2026")
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
     page.goto(f"{live_server}/requests/")
     page.locator(".listing a, table a, li a").filter(has_text="Мебель из тикового").first.click()
     page.locator("a.why").first.click()
