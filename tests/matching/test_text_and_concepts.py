@@ -2,6 +2,7 @@
 
 import pytest
 
+from matchmaker.matching import Demand, classify
 from matchmaker.matching.hs import HsGuess, format_hs, hs_similarity, infer_hs
 from matchmaker.matching.normalise import normalise, phonetic, transliterate
 
@@ -72,3 +73,9 @@ def test_hs_inferred_confidence_scales_the_value():
 def test_unknown_hs_scores_zero_and_says_so():
     score, detail = hs_similarity(HsGuess(None), HsGuess("9403", 1.0, "given"))
     assert score == 0 and "no HS code" in detail.render()
+
+
+def test_fish_in_tomato_sauce_is_canned_fish_not_a_sauce():
+    # A demo request filed under "other" put canned tuna beside it in a cross-sector pair.
+    request = Demand("d", "Сардины в томатном соусе", description="Закупаем рыбные консервы: сардины в томатном соусе.")
+    assert classify(request).sector == "fisheries"
