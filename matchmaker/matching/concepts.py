@@ -41,6 +41,7 @@ _TYPO_CUTOFF = 86
 # Words that open an exclusion, up to the end of their clause.
 _EXCLUDING = frozenset({"excluding", "except", ("other", "than"), ("not", "including"), "kecuali",
                         ("tidak", "termasuk"), "selain", "исключением", "кроме", "исключая"})
+_EXCLUDING_FIRST = frozenset(m if isinstance(m, str) else m[0] for m in _EXCLUDING)
 _DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = re.compile(r"[;:,()\[\]\n]")
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
@@ -299,6 +300,8 @@ def _excluded_positions(pieces: list[list[str]]) -> set[int]:
     """Word positions after "excluding", «за исключением», "tidak termasuk"... up to the clause's
     end: what a text excludes is not what it names ("Fish, fresh, excluding fish fillets")."""
     positions, offset = set(), 0
+    if _EXCLUDING_FIRST.isdisjoint(w for piece in pieces for w in piece):
+        return positions  # most texts exclude nothing: skip the scan
     for piece in pieces:
         for i in range(len(piece)):
             if piece[i] in _EXCLUDING or tuple(piece[i:i + 2]) in _EXCLUDING:

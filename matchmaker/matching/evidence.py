@@ -6,7 +6,8 @@ Three kinds of evidence count, any one is enough:
 
 - ``concept``: both texts name the same *product* concept (one with HS codes: "teak", "tuna"), not
   only an attribute ("frozen", "halal", "hotel"); the concept belongs with every HS code that was
-  given (same chapter, or same sector): "wool" does not make wool grease (1505) a textile; and the
+  given or inferred with a sure chapter (same chapter, or same sector): "wool" does not make wool
+  grease (1505) a textile, nor upholstery fabric banquet chairs a garment; and the
   shared concepts are a real part of what the texts name (concept similarity at least
   ``SHARED_CONCEPTS``), not the upholstery fabric of a request for banquet chairs;
 - ``hs``: the two HS codes agree to the heading, each side sure enough of it when inferred, or one
@@ -31,7 +32,10 @@ __all__ = ["evidence", "has_evidence", "shared_products", "hs_agrees", "HS_CONFI
 
 HS_CONFIDENCE = 0.2  # an inferred heading with a fifth of the votes counts, as a runner-up does (hs.ALT_MIN)
 STRONG_TEXT = 0.5    # text similarity this high names the same thing
-SHARED_CONCEPTS = 0.15  # dev: up to 0.15 no relevant result lost; 0.2 lost 9 of the top tens, 0.3 lost 30
+SHARED_CONCEPTS = 0.15  # dev top tens: 0.15 dropped 1 relevant result, 0.2 dropped 9, 0.3 dropped 30
+# An inferred chapter this sure is what the text is about, like a typed code: the fabric of banquet
+# chairs (inferred 94) or the tuna of a fish-oil request (inferred 15) is not what is asked for.
+SURE_CHAPTER = 0.4
 
 
 @lru_cache(maxsize=65_536)
@@ -57,7 +61,8 @@ def shared_products(product: Profile, demand: Profile, vocabulary: ConceptVocabu
 
 
 def _shared_products(product: Profile, demand: Profile, vocabulary: ConceptVocabulary):
-    given = [p.hs.code[:4] for p in (product, demand) if p.hs.source == "given" and p.hs.code]
+    given = [p.hs.code[:4] for p in (product, demand)
+             if p.hs.code and (p.hs.source == "given" or p.hs.confidence_at(2) >= SURE_CHAPTER)]
     return (name for name in product.concepts & demand.concepts & vocabulary.products
             if all(_belongs(vocabulary.concepts[name].hs, code) for code in given))
 

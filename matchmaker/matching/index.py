@@ -42,7 +42,8 @@ class Obstacle:
 
     ``kind`` and ``code`` are those of :class:`~matchmaker.matching.constraints.Exclusion` (e.g.
     ``certificate``/``vet``); ``partner_ids`` are the excluded partners that would otherwise have been
-    proposed, best first; ``subject`` is the item's main product concept ("tuna"), or None.
+    proposed, best first; ``subject`` is the item's main product concept ("tuna"), or None. A partner
+    in the item's own country is counted under ``own_country`` only: no certificate would bring it.
     """
 
     kind: str
@@ -202,7 +203,10 @@ class _Index:
         groups: dict[tuple[str, str], list[str]] = {}
         for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), combined[0],
                                                         self.candidates):
-            for exclusion in exclusions(*self._pair(self.profiles[position], query)):
+            found = exclusions(*self._pair(self.profiles[position], query))
+            # No certificate brings in a buyer of the seller's own country: count it there only.
+            found = [e for e in found if e.kind == "own_country"] or found
+            for exclusion in found:
                 groups.setdefault((exclusion.kind, exclusion.code), []).append(partner)
         subject = next((h.concept for h in query.hits if self.vocabulary.concepts[h.concept].hs), None)
         return sorted((Obstacle(kind, code, tuple(ids), subject) for (kind, code), ids in groups.items()),

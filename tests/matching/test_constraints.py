@@ -137,3 +137,13 @@ def test_masks_agree_with_why_not_in_both_directions():
 def _vocabulary():
     from matchmaker.matching import default_vocabulary
     return default_vocabulary()
+
+
+def test_why_not_counts_a_same_country_partner_only_under_own_country():
+    # The Indonesian buyer also lacks nothing a certificate could fix: listing it under "needs vet"
+    # would send the owner after a certificate that brings no match.
+    demands = [Demand("kz", "Frozen tuna loins", country="KZ", required_certifications=("vet",)),
+               Demand("id", "Frozen tuna loins", country="ID", required_certifications=("vet",))]
+    tuna = Product("p", "Frozen tuna loins", hs_code="030487", country="ID")
+    found = {(o.kind, o.code): o.partner_ids for o in DemandIndex(demands).why_not(tuna)}
+    assert found == {("certificate", "vet"): ("kz",), ("own_country", "ID"): ("id",)}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matchmaker.matching import ConceptVocabulary
+from matchmaker.matching import ConceptVocabulary, Demand, classify
 from matchmaker.matching.hs import HsGuess, format_hs, hs_similarity, infer_hs
 from matchmaker.matching.normalise import normalise, phonetic, transliterate
 
@@ -97,3 +97,9 @@ def test_without_the_bone_is_not_on_the_bone(text, expected):
         {"concept": "bone_in", "hs": [], "en": ["bone-in"], "id": ["dengan tulang"], "ru": ["на кости"]},
     ])
     assert [h.concept for h in vocabulary.tag(text)] == [expected]
+
+
+def test_fish_in_tomato_sauce_is_canned_fish_not_a_sauce():
+    # A demo request filed under "other" put canned tuna beside it in a cross-sector pair.
+    request = Demand("d", "Сардины в томатном соусе", description="Закупаем рыбные консервы: сардины в томатном соусе.")
+    assert classify(request).sector == "fisheries"
