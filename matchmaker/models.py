@@ -6,7 +6,7 @@ and JSON works the same on SQLite and PostgreSQL.
 
 
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from flask_login import UserMixin
@@ -174,11 +174,62 @@ class Match(SQLModel, table=True):
     # place in the product's. Neither: only a curated match outlives both lists.
     rank_for_request: Optional[int] = None
     rank_for_product: Optional[int] = None
-    # proposed → reviewed → introduced → meeting → deal, or declined at any step
+    # "proposed" while only the engine has seen it; "curated" once a person acted on it (the stage and
+    # everything people did then live in its Introduction). A recompute never deletes a curated match.
     status: str = Field(default="proposed", max_length=20, index=True)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
+    product: ProductProfile = Relationship()
+    request: BuyingRequest = Relationship()
+
+
+class Introduction(SQLModel, table=True):
+    """People's work on one match: a party's request, the curator's introduction, both acceptances,
+    the meetings and the outcome. Stages are :class:`matchmaker.stages.Stage`; the allowed moves are the
+    table in :mod:`matchmaker.services.curation`, and every move is audited (the match's history).
+
+    A recompute of the engine never changes this row: ``score`` and ``explanation`` are frozen copies of
+    what the parties and the curator saw when the first of them acted, and the product and request ids
+    are kept even if the engine later forgets the pair.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", unique=True, index=True)
+    product_id: int = Field(foreign_key="product_profile.id", index=True)
+    request_id: int = Field(foreign_key="buying_request.id", index=True)
+    stage: str = Field(default="proposed", max_length=20, index=True)
+    score: float = 0.0
+    explanation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Which weights scored the frozen explanation (``matchmaker learn`` saves new versions).
+    weights_version: Optional[str] = Field(default=None, max_length=40)
+    proposed_at: datetime = _timestamp()          # when the engine proposed the pair
+    # A party's own move: asking for an introduction, or "not relevant" with a reason.
+    requested_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    requested_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    request_note: str = Field(default="", sa_type=Text)
+    dismiss_reason: Optional[str] = Field(default=None, max_length=20)
+    # The curator's move: an introduction with a note to both, or a decline with a reason.
+    curator_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    curator_note: str = Field(default="", sa_type=Text)
+    decline_reason: Optional[str] = Field(default=None, max_length=20)
+    introduced_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    # Each party's answer to the introduction; contacts are shared once both have accepted.
+    supplier_accepted_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    buyer_accepted_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    accepted_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    # The outcome: won with a value and a date, or lost with a reason.
+    deal_value_usd: Optional[float] = None
+    deal_date: Optional[date] = None
+    lost_reason: Optional[str] = Field(default=None, max_length=20)
+    closed_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    version: int = _version()
+
+    __mapper_args__ = _VERSION_CHECKED
+
+    match: Match = Relationship()
     product: ProductProfile = Relationship()
     request: BuyingRequest = Relationship()
 
