@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile
+from matchmaker.models import BuyingRequest, Introduction, Match, Organisation, ProductProfile
+from matchmaker.stages import CONTACTS_SHARED
 from matchmaker.vocabulary import DEMAND_KINDS, SUPPLY_KINDS
-
-# A match at or past this stage means a curator has introduced the two companies to each other.
-INTRODUCED_STATUSES = ("introduced", "meeting", "deal")
 
 
 def _signed_in(user) -> bool:
@@ -55,7 +53,8 @@ def can_post_requests(user) -> bool:
 
 
 def can_see_contacts(session: Session, user, organisation: Organisation) -> bool:
-    """Contact details are private until a curator introduces the parties."""
+    """Contact details are private until a curator has introduced the two organisations and both
+    have accepted (as in the Enterprise Europe Network); then each party sees the other's."""
     if not _signed_in(user):
         return False
     if user.is_curator or user.organisation_id == organisation.id:
@@ -63,17 +62,24 @@ def can_see_contacts(session: Session, user, organisation: Organisation) -> bool
     if user.organisation_id is None:
         return False
     mine, theirs = user.organisation_id, organisation.id
-    introduced = (
-        select(Match.id)
-        .join(ProductProfile, Match.product_id == ProductProfile.id)
-        .join(BuyingRequest, Match.request_id == BuyingRequest.id)
-        .where(Match.status.in_(INTRODUCED_STATUSES))
+    shared = (
+        select(Introduction.id)
+        .join(ProductProfile, Introduction.product_id == ProductProfile.id)
+        .join(BuyingRequest, Introduction.request_id == BuyingRequest.id)
+        .where(Introduction.stage.in_([stage.value for stage in CONTACTS_SHARED]))
         .where(
             ((ProductProfile.organisation_id == mine) & (BuyingRequest.organisation_id == theirs))
             | ((ProductProfile.organisation_id == theirs) & (BuyingRequest.organisation_id == mine))
         )
     )
-    return session.exec(introduced.limit(1)).first() is not None
+    return session.exec(shared.limit(1)).first() is not None
+
+
+def can_act_on_match(user, match: Match, introduction: Introduction | None, action: str) -> bool:
+    """Whether the match page offers this move (the curation service refuses the same moves)."""
+    from matchmaker.services.curation import available_actions
+
+    return action in available_actions(user, match, introduction)
 
 
 def can_manage_users(user) -> bool:

@@ -1,10 +1,10 @@
-"""Contact details stay private until a curator introduces the two organisations."""
+"""Contact details stay private until a curator introduces the two organisations and both accept."""
 
 from __future__ import annotations
 
 import pytest
 
-from matchmaker.models import Match
+from matchmaker.models import Introduction, Match
 
 CONTACT = {"contact_person": "Siti Rahayu Private", "contact_email": "siti.private@jeparateak.example",
            "contact_phone": "+62 291 555 0142"}
@@ -74,16 +74,21 @@ def test_contacts_present_for_members_and_curators(client, auth, world, viewer):
     assert leaked(html, CONTACT) == list(CONTACT.values())
 
 
-def introduce(db, world, status: str) -> Match:
-    match = Match(product_id=world["product"].id, request_id=world["request"].id, score=0.8, status=status)
+def introduce(db, world, stage: str) -> Match:
+    match = Match(product_id=world["product"].id, request_id=world["request"].id, score=0.8,
+                  status="proposed" if stage == "proposed" else "curated")
     db.add(match)
     db.commit()
+    if stage != "proposed":
+        db.add(Introduction(match_id=match.id, product_id=match.product_id, request_id=match.request_id,
+                            stage=stage))
+        db.commit()
     return match
 
 
-@pytest.mark.parametrize("status", ["introduced", "meeting", "deal"])
-def test_contacts_present_after_an_introduction_both_ways(client, auth, db, world, status):
-    introduce(db, world, status)
+@pytest.mark.parametrize("stage", ["accepted", "meeting", "negotiation", "won", "lost"])
+def test_contacts_present_once_both_accepted_both_ways(client, auth, db, world, stage):
+    introduce(db, world, stage)
     auth.login(world["buyer_member"].email)
     assert leaked(client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True),
                   CONTACT) == list(CONTACT.values())
@@ -93,16 +98,16 @@ def test_contacts_present_after_an_introduction_both_ways(client, auth, db, worl
                   BUYER_CONTACT) == list(BUYER_CONTACT.values())
 
 
-@pytest.mark.parametrize("status", ["proposed", "reviewed", "declined"])
-def test_contacts_absent_before_an_introduction(client, auth, db, world, status):
-    introduce(db, world, status)
+@pytest.mark.parametrize("stage", ["proposed", "requested", "dismissed", "declined", "introduced", "rejected"])
+def test_contacts_absent_until_both_accept(client, auth, db, world, stage):
+    introduce(db, world, stage)
     auth.login(world["buyer_member"].email)
     for name, html in pages_showing_the_exporter(client, world).items():
         assert leaked(html, CONTACT) == [], name
 
 
 def test_introduction_is_only_between_the_two_organisations(client, auth, db, world):
-    introduce(db, world, "introduced")
+    introduce(db, world, "accepted")
     auth.login(world["stranger"].email)
     html = client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True)
     assert leaked(html, CONTACT) == []

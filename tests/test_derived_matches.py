@@ -162,7 +162,7 @@ class World:
         proposals = sorted(self.db.exec(select(Match).where(Match.status == "proposed")).all(), key=lambda m: m.id)
         if proposals:
             match = proposals[which % len(proposals)]
-            match.status = "introduced"
+            match.status = "curated"
             self.db.add(match)
             self.db.commit()
 

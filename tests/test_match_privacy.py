@@ -53,7 +53,7 @@ def test_match_page_does_not_exist_for_anyone_else(client, auth, pair, viewer):
 
 
 def test_a_match_never_shows_a_party_the_other_sides_draft(client, auth, db, pair):
-    pair["match"].status = "introduced"  # curated, so it survives the product going back to draft
+    pair["match"].status = "curated"  # curated, so it survives the product going back to draft
     db.add(pair["match"])
     pair["product"].status = "draft"
     db.add(pair["product"])
@@ -112,7 +112,7 @@ def test_organisation_page_counts_what_the_item_page_lists(client, auth, make, d
     for n in range(12):
         make.request(make.organisation(kind="buyer", country="KZ"), title=f"Teak dining chairs for hotel {n}")
     client.application.test_cli_runner().invoke(args=["rematch"])
-    pair["match"].status = "introduced"
+    pair["match"].status = "curated"
     pair["request"].status = "archived"
     db.add_all([pair["match"], pair["request"]])
     db.commit()

@@ -123,13 +123,13 @@ def test_curated_match_survives_a_recompute(client, auth, make, db):
     make.request(buyer_org, title="Teak dining furniture for hotels")
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, product_id=teak.id)[0]
-    match.status = "introduced"
+    match.status = "curated"
     db.add(match)
     db.commit()
     owner = make.user(exporter)
     auth.login(owner.email)
     client.post(f"/products/{teak.id}/status", data={"status": "archived"})
-    assert [m.status for m in _matches(db, product_id=teak.id)] == ["introduced"]
+    assert [m.status for m in _matches(db, product_id=teak.id)] == ["curated"]
 
 
 def test_a_recompute_updates_a_curated_match_without_resetting_its_status(client, auth, make, db):
@@ -138,12 +138,12 @@ def test_a_recompute_updates_a_curated_match_without_resetting_its_status(client
     client.application.test_cli_runner().invoke(args=["rematch"])
     match = _matches(db, product_id=teak.id)[0]
     score = match.score
-    match.status, match.score = "introduced", 0.001
+    match.status, match.score = "curated", 0.001
     db.add(match)
     db.commit()
     client.application.test_cli_runner().invoke(args=["rematch"])
     (stored,) = _matches(db, product_id=teak.id)
-    assert (stored.id, stored.status, stored.score) == (match.id, "introduced", score)
+    assert (stored.id, stored.status, stored.score) == (match.id, "curated", score)
 
 
 def test_a_product_lacking_a_required_certification_is_never_matched(client, auth, make, db):
