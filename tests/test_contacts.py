@@ -121,3 +121,42 @@ def test_match_with_a_draft_shows_contacts_only_once_introduced(client, auth, db
     html = client.get(f"/organisations/{world['exporter'].id}").get_data(as_text=True)
     assert leaked(html, CONTACT) == []
     assert "Teak bench (draft)" not in html
+
+
+def test_contacts_follow_the_curation_loop_on_the_match_page(client, auth, db, world):
+    """Through the real moves: neither party sees the other's contacts until both have accepted; then
+    both do, on the match page and the organisation pages, and a third member still sees nothing."""
+    from matchmaker.services import curation
+
+    match = introduce(db, world, "proposed")
+    page = f"/matches/{match.id}"
+    steps = [("request", "buyer_member"), ("introduce", "curator"), ("accept", "exporter_member")]
+    for action, who in steps:
+        curation.move(db, match_id=match.id, user_id=world[who].id, action=action)
+        for viewer, contact, org in (("buyer_member", CONTACT, "exporter"), ("exporter_member", BUYER_CONTACT, "buyer")):
+            auth.logout()
+            auth.login(world[viewer].email)
+            assert leaked(client.get(page).get_data(as_text=True), contact) == [], (action, viewer)
+            assert leaked(client.get(f"/organisations/{world[org].id}").get_data(as_text=True), contact) == []
+    curation.move(db, match_id=match.id, user_id=world["buyer_member"].id, action="accept")
+    for viewer, contact, org in (("buyer_member", CONTACT, "exporter"), ("exporter_member", BUYER_CONTACT, "buyer")):
+        auth.logout()
+        auth.login(world[viewer].email)
+        html = client.get(page).get_data(as_text=True)
+        assert leaked(html, contact) == list(contact.values()), viewer
+        assert "Contact details" in html
+        assert leaked(client.get(f"/organisations/{world[org].id}").get_data(as_text=True),
+                      contact) == list(contact.values())
+    auth.logout()
+    auth.login(world["stranger"].email)
+    assert client.get(page).status_code == 404
+    for org, contact in (("exporter", CONTACT), ("buyer", BUYER_CONTACT)):
+        assert leaked(client.get(f"/organisations/{world[org].id}").get_data(as_text=True), contact) == []
+
+
+def test_a_curator_reads_both_parties_contacts_on_the_match_page(client, auth, db, world):
+    match = introduce(db, world, "proposed")
+    auth.login(world["curator"].email)
+    html = client.get(f"/matches/{match.id}").get_data(as_text=True)
+    assert leaked(html, CONTACT) == list(CONTACT.values())
+    assert leaked(html, BUYER_CONTACT) == list(BUYER_CONTACT.values())

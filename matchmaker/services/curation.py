@@ -199,8 +199,11 @@ def move(session: Session, *, match_id: int, user_id: int, action: str, note: st
             introduction.updated_at = utcnow()
             match.status = "curated"  # a recompute now keeps the pair
             session.add_all([introduction, match])
+            # The note goes with the event: reject and progress notes have no column of their own, and
+            # the match's history shows each move with what its author wrote.
+            detail = {key: value for key, value in (("code", reason), ("note", note)) if value}
             audit.record(session, actor=user, action=action, entity=introduction, before=before,
-                         reason={"code": reason} if reason else None)
+                         reason=detail or None)
             introduction_moved.send(session, introduction=introduction, action=action, actor_id=user_id,
                                     before=stage.value)
     except IntegrityError:
@@ -283,3 +286,18 @@ def _deal_date(value, today: date) -> date:
     if value > today:
         raise Refused("invalid", _l("A won deal's date cannot be in the future."), field="deal_date")
     return value
+
+
+def check(user: Optional[User], match: Match, introduction: Optional[Introduction], action: str) -> None:
+    """Raise :class:`Refused` ("forbidden" or "stage") as :func:`move` would, before any field is read:
+    a view answers 403 or 409 for the person and the stage, and only then looks at what was typed."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise Refused("invalid", _l("Unknown action."), field="action")
+    if not _actors(user, match) & transition.actors:
+        raise Refused("forbidden", _l("You may not do this on this match."))
+    if action not in available_actions(user, match, introduction):
+        if stage_of(introduction) in transition.sources:
+            raise Refused("stage", _l("You have already answered this introduction."))
+        raise Refused("stage", _l("This match is at the stage “%(stage)s”; that step is not "
+                                  "possible from there.", stage=stage_of(introduction).label))

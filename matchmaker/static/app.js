@@ -15,6 +15,16 @@ document.addEventListener("htmx:configRequest", (event) => {
   if (token) event.detail.headers["X-CSRFToken"] = token.content;
 });
 
+// A refused move (400 form error, 403, 409 wrong stage) answers with the panel and its message: show it
+// instead of htmx's default of ignoring error responses, for targets that opt in with data-swap-errors.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  if ([400, 403, 409].includes(status) && event.detail.target.closest("[data-swap-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
 // Keyboard use of the HS picker: ↓ from the field into the list, ↑/↓ between codes, Esc closes it.
 document.addEventListener("keydown", (event) => {
   const picker = event.target.closest(".hs-picker");
