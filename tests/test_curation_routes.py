@@ -109,6 +109,13 @@ def test_double_accept_is_409(client, auth, db, world):
     assert "You have already answered this introduction." in response.get_data(as_text=True)
 
 
+def test_the_stage_route_moves_only_to_progress_stages(client, auth, db, world):
+    as_user(auth, world, "buyer_member")
+    for other in ("request", "dismiss", "introduce"):
+        assert client.post(url(world, "stage"), data={"stage": other, "reason": "price"}).status_code in (400, 409)
+    assert stage(db, world) == "proposed"
+
+
 def test_won_from_introduced_is_409(client, auth, db, world):
     run(db, world, ("introduce", "curator"))
     as_user(auth, world, "curator")
@@ -157,6 +164,8 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
      "A won deal's date cannot be in the future."),
     ({"stage": "lost", "reason": ""}, "stage-reason", "Choose a reason."),
     ({"stage": "signed"}, "stage-stage", "Choose meeting, negotiation, won or lost."),
+    ({"stage": "request"}, "stage-stage", "Choose meeting, negotiation, won or lost."),
+    ({"stage": "accept"}, "stage-stage", "Choose meeting, negotiation, won or lost."),
 ])
 def test_bad_progress_is_400_with_the_error_at_the_field(client, auth, db, world, data, field_id, message):
     run(db, world, *TO_ACCEPTED, ("meeting", "curator"))

@@ -26,6 +26,9 @@ bp = Blueprint("matches", __name__, url_prefix="/matches")
 
 # The service's transition → the route (and form) that offers it.
 ROUTES = {**{action: route for route, action in ACTIONS.items()}, **{s.value: "stage" for s in PROGRESS}}
+# The forward moves first, then the ones that end the road.
+ORDER = ("request", "introduce", "accept", "meeting", "negotiation", "won", "lost", "dismiss", "decline", "reject")
+PROGRESS_MOVES = frozenset(s.value for s in PROGRESS)
 STATUS = {"forbidden": 403, "stage": 409, "invalid": 400}
 DONE = {
     "request": _l("Your request for an introduction was sent to the chamber."),
@@ -54,7 +57,7 @@ def _forms(match: Match, introduction, failed=None) -> dict:
     """A form for each move the reader may make now (the failed one keeps what was typed)."""
     actions = curation.available_actions(current_user, match, introduction)
     forms = {}
-    for action in sorted(actions):
+    for action in (a for a in ORDER if a in actions):
         route = ROUTES[action]
         if route not in forms:
             forms[route] = failed if failed is not None and failed.action == route else FORMS[route](formdata=None)
@@ -108,7 +111,7 @@ def _act(match_id: int, route: str):
     values = form.values()
     action = ACTIONS.get(route) or values.pop("stage")
     try:
-        if route == "stage" and action not in ROUTES:
+        if route == "stage" and action not in PROGRESS_MOVES:
             curation.check(current_user, match, introduction, "lost")  # the person first: 403 before 400
             raise Refused("invalid", _("Choose meeting, negotiation, won or lost."), field="stage")
         curation.check(current_user, match, introduction, action)
