@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta, gettext as _, ngettext
+from flask_babel import format_timedelta, gettext as _, ngettext, pgettext
 from flask_login import current_user
 
 from matchmaker.auth import role_required
@@ -88,7 +88,7 @@ def _bulk_error(action: str, ids: list[int], reason: str):
     if not ids:
         return _("Select at least one match.")
     if action == "decline" and reason not in DeclineReason._value2member_map_:
-        return _("Choose a reason for declining.")
+        return pgettext("queue", "Choose a reason for declining.")
     return None
 
 
