@@ -183,7 +183,7 @@ def test_pages_of_25(client, auth, db, make, world):
 
 def test_the_service_pages_in_sql(db, world):
     page = queue.list_queue(db, countries=None, filters=queue.Filters(), page=2, page_size=2)
-    assert (page.total, page.pages, len(page.rows)) == (5, 3, 2)
+    assert (page.total, page.pages, len(page.items)) == (5, 3, 2)
     assert queue.list_queue(db, countries=frozenset(), filters=queue.Filters()).total == 0
 
 

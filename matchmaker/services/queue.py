@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from matchmaker.models import BuyingRequest, Introduction, Match, Organisation, ProductProfile, User
+from matchmaker.services.catalog import Page
 from matchmaker.stages import Stage
 from matchmaker.vocabulary import SECTORS
 
@@ -92,26 +93,6 @@ class Row:
         return self.stage in (Stage.PROPOSED, Stage.REQUESTED)
 
 
-@dataclass
-class QueuePage:
-    rows: list[Row]
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-
 def scope_of(user: Optional[User]) -> Optional[frozenset[str]]:
     """The countries whose members' matches the user curates; ``None`` for all (an admin).
 
@@ -150,7 +131,7 @@ def _statement(countries: Optional[Iterable[str]]):
 
 
 def list_queue(session: Session, *, countries: Optional[Iterable[str]], filters: Filters = Filters(),
-               page: int = 1, page_size: int = PAGE_SIZE) -> QueuePage:
+               page: int = 1, page_size: int = PAGE_SIZE) -> Page[Row]:
     """One page of the queue; ``countries`` is :func:`scope_of` the viewer (``None``: all)."""
     statement, stage, since, supplier, buyer = _statement(countries)
     statement = statement.where(stage.in_(filters.stages()))
@@ -171,7 +152,7 @@ def list_queue(session: Session, *, countries: Optional[Iterable[str]], filters:
     score = func.coalesce(Introduction.score, Match.score)
     ordered = statement.order_by(requested_first, score.desc(), since.asc(), Match.id)
     rows = session.exec(ordered.offset((page - 1) * page_size).limit(page_size)).all()
-    return QueuePage([_row(r) for r in rows], page, page_size, total)
+    return Page([_row(r) for r in rows], page, page_size, total)
 
 
 def rows_for(session: Session, *, countries: Optional[Iterable[str]], match_ids: Iterable[int]) -> list[Row]:
