@@ -61,6 +61,7 @@ def init_command() -> None:
         counts = load_demo_data(session, progress=True)
         click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
         _rematch_with_progress()
+        _load_demo_queue()
     else:
         click.echo("Database ready.")
 
@@ -77,6 +78,7 @@ def seed_command() -> None:
     counts = load_demo_data(get_session(), progress=True)
     click.echo("Demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     _rematch_with_progress()
+    _load_demo_queue()
 
 
 @click.command("rematch")
@@ -96,6 +98,17 @@ def _rematch_with_progress() -> None:
         counts = matches.rematch_all(get_session(), progress=bar.update)
     click.echo("{matches} matches stored for {products} products and {requests} requests "
                "({removed} outdated proposals removed).".format(**counts))
+
+
+def _load_demo_queue() -> None:
+    """The demo queue (seeds/curation.json) goes on the computed matches, so it loads after them."""
+    from matchmaker.db import get_session
+    from matchmaker.seeding_curation import load_demo_queue
+
+    loaded = load_demo_queue(get_session())
+    click.echo("Demo queue: " + ", ".join(f"{n} {what}" for what, n in loaded.as_dict().items()))
+    for pair in loaded.missing:
+        click.echo(f"  not among the computed matches, skipped: {pair}", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -47,6 +47,7 @@ DEMO_USERS = {
     "buyer@demo.test": ("demo-buyer", "member", "ru"),
     "importer@demo.test": ("demo-importer", "member", "id"),
     "curator@demo.test": ("demo-chamber", "curator", "en"),
+    "curator.kz@demo.test": ("demo-chamber-kz", "curator", None),
     "admin@demo.test": ("platform-admin", "admin", "en"),
 }
 # Organisations behind the demo logins: slug -> (allowed kinds, allowed countries).
@@ -57,6 +58,7 @@ DEMO_ORGS = {
     "demo-buyer": ({"buyer", "importer"}, {"KZ"}),
     "demo-importer": ({"importer", "buyer"}, {"ID"}),
     "demo-chamber": ({"chamber"}, {"ID", "KZ"}),
+    "demo-chamber-kz": ({"chamber"}, {"KZ"}),
     "platform-admin": ({"chamber"}, {"ID", "KZ"}),
 }
 # Which working languages each country's companies write in.
@@ -193,7 +195,7 @@ def check_organisations() -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------- users
-def check_users(orgs: dict[str, dict]) -> None:
+def check_users(orgs: dict[str, dict]) -> list[dict]:
     users = json.loads((HERE / "users.json").read_text(encoding="utf-8"))
     seen = set()
     for i, user in enumerate(users):
@@ -222,6 +224,7 @@ def check_users(orgs: dict[str, dict]) -> None:
     for email in DEMO_USERS.keys() - seen:
         problem("users.json", f"demo login {email} is missing")
     print(f"users: {len(users)} ({', '.join(sorted(Counter(u['role'] for u in users).elements()))})")
+    return users
 
 
 # ---------------------------------------------------------------- CSV helpers
@@ -422,11 +425,95 @@ def check_requests(orgs: dict[str, dict], products: list[dict]) -> None:
         print(f"    - {line}")
 
 
+# ---------------------------------------------------------------- curation (the demo queue)
+# The moves of services/curation.py: action -> (stages it leaves from, stage it reaches, who).
+CURATION_MOVES = {
+    "request": ({"proposed"}, "requested", "party"),
+    "dismiss": ({"proposed", "requested"}, "dismissed", "party"),
+    "introduce": ({"proposed", "requested"}, "introduced", "curator"),
+    "decline": ({"proposed", "requested"}, "declined", "curator"),
+    "accept": ({"introduced"}, "accepted", "party"),
+    "reject": ({"introduced"}, "rejected", "party"),
+    "meeting": ({"accepted"}, "meeting", "both"),
+    "negotiation": ({"accepted", "meeting"}, "negotiation", "both"),
+    "won": ({"meeting", "negotiation"}, "won", "both"),
+    "lost": ({"accepted", "meeting", "negotiation"}, "lost", "both"),
+}
+REASONS = {"dismiss": {"wrong_product", "certificate", "volume", "price", "other"},
+           "decline": {"not_relevant", "certificate", "volume", "price", "not_verified", "other"},
+           "lost": {"price", "volume", "certificate", "logistics", "payment", "no_response", "other"}}
+STAGES = {target for _, target, _ in CURATION_MOVES.values()} | {"proposed"}
+
+
+def check_curation(orgs: dict[str, dict], users: list[dict]) -> None:
+    """seeds/curation.json: each pair names a published product and request, each step is a move its
+    demo user may make from the stage the previous steps reached, in time order; every stage occurs."""
+    path = HERE / "curation.json"
+    if not path.exists():
+        problem("curation.json", "missing")
+        return
+    entries = json.loads(path.read_text(encoding="utf-8")).get("introductions", [])
+    products = {(r["title"]): r for r in read_csv("products.csv", PRODUCT_HEADER) if r["status"] == "published"}
+    requests = {(r["title"]): r for r in read_csv("requests.csv", REQUEST_HEADER) if r["status"] == "published"}
+    by_email = {u["email"]: u for u in users}
+    reached, pairs, deals = Counter(), set(), []
+    for i, entry in enumerate(entries):
+        where = f"curation.json[{i}] {entry.get('product', '?')} ⇄ {entry.get('request', '?')}"
+        product, request = products.get(entry.get("product")), requests.get(entry.get("request"))
+        if product is None or request is None:
+            problem(where, "product or request title is not a published item")
+            continue
+        if (entry["product"], entry["request"]) in pairs:
+            problem(where, "the same pair twice")
+        pairs.add((entry["product"], entry["request"]))
+        parties = {product["organisation"], request["organisation"]}
+        countries = {orgs[slug]["country"] for slug in parties}
+        stage, accepted, last = "proposed", set(), entry.get("proposed_days_ago", 0)
+        for j, step in enumerate(entry.get("steps", [])):
+            here = f"{where} step {j + 1} ({step.get('action')})"
+            move = CURATION_MOVES.get(step.get("action"))
+            user = by_email.get(step.get("by"))
+            if move is None or user is None:
+                problem(here, "unknown action or user")
+                break
+            sources, target, who = move
+            if stage not in sources:
+                problem(here, f"not possible from stage {stage}")
+            is_party = user["organisation"] in parties
+            is_curator = user["role"] == "admin" or (user["role"] == "curator"
+                                                     and orgs[user["organisation"]]["country"] in countries)
+            if not {"party": is_party, "curator": is_curator, "both": is_party or is_curator}[who]:
+                problem(here, f"{user['email']} may not do this on this pair")
+            if step["action"] in REASONS and step.get("reason") not in REASONS[step["action"]]:
+                problem(here, f"reason {step.get('reason')!r} is not one of {sorted(REASONS[step['action']])}")
+            if not isinstance(step.get("days_ago"), (int, float)) or step["days_ago"] > last or step["days_ago"] < 0:
+                problem(here, "days_ago must not go back in time")
+            else:
+                last = step["days_ago"]
+            if step["action"] == "won":
+                value, day = step.get("deal_value_usd"), step.get("deal_days_ago")
+                if not isinstance(value, (int, float)) or not 0 < value <= 10_000_000_000:
+                    problem(here, "deal_value_usd must be a positive number")
+                if not isinstance(day, (int, float)) or day < 0:
+                    problem(here, "deal_days_ago must be a number of days ago")
+                deals.append(value or 0)
+            if step["action"] == "accept":
+                accepted.add(user["organisation"])
+                target = "accepted" if accepted >= parties else "introduced"
+            stage = target
+        reached[stage] += 1
+    for stage in sorted(STAGES - {"proposed"} - set(reached)):
+        problem("curation.json", f"no pair ends at stage {stage}")
+    print(f"curation: {len(entries)} pairs; by final stage {dict(reached.most_common())}; "
+          f"{len(deals)} won deals worth USD {sum(deals):,.0f}")
+
+
 def main() -> int:
     orgs = check_organisations()
-    check_users(orgs)
+    users = check_users(orgs)
     products = check_products(orgs)
     check_requests(orgs, products)
+    check_curation(orgs, users)
     if problems:
         print(f"\n{len(problems)} problem(s):")
         for line in problems:

@@ -12,11 +12,11 @@ from sqlmodel import func, select
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User
 from matchmaker.seeding import DEMO_PASSWORD, load_demo_data
 
-SEED_FILES = ("organisations.json", "users.json", "products.csv", "requests.csv")
+SEED_FILES = ("organisations.json", "users.json", "products.csv", "requests.csv", "curation.json")
 DEMO_LOGINS = {
     "exporter@demo.test": "member", "fisheries@demo.test": "member", "producer@demo.test": "member",
     "buyer@demo.test": "member", "importer@demo.test": "member", "curator@demo.test": "curator",
-    "admin@demo.test": "admin",
+    "curator.kz@demo.test": "curator", "admin@demo.test": "admin",
 }
 FOCUS_SECTORS = {"textiles", "furniture", "fisheries", "meat", "dairy"}
 MODELS = (Organisation, User, ProductProfile, BuyingRequest)

@@ -78,8 +78,10 @@ def visits(site, role):
         "curator": [
             (f"/organisations/{exporter}", ["main h1", ".owner-actions button"]),
             (f"/matches/{match}", [".breakdown-track", ".breakdown-why li"]),
+            ("/curation", [".filters button", ".bulk-actions button[value=introduce]"]),
         ],
         "admin": [
+            ("/curation", [".filters button", ".bulk-actions button[value=decline]"]),
             ("/admin/users", ["main tbody td:not(:empty)", "main table select", "main table button"]),
         ],
     }[role]
