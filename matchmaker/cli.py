@@ -101,6 +101,8 @@ def _rematch_with_progress() -> None:
 def init_app(app: Flask) -> None:
     for command in (db_group, init_command, seed_command, rematch_command):
         app.cli.add_command(command)
+    from matchmaker.commands.learn import learn_command
+    app.cli.add_command(learn_command)
 
 
 try:
