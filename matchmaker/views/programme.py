@@ -64,7 +64,7 @@ def _charts(figures: programme.Dashboard) -> dict:
     """What the charts and their tables show: labels, bar lengths, the numbers as text, and the link of
     each number to the queue filtered to the matches behind it."""
     funnel = [{"label": Stage(step.stage).label, "value": step.reached, "text": number(step.reached),
-               "href": queue_url(stage=step.stage),
+               "href": queue_url(stage=step.stage), "now": _("%(num)s at this step now", num=number(step.now)),
                "cells": [_cell(number(step.reached)), _cell(number(step.now), queue_url(stage=step.stage))]}
               for step in figures.funnel]
     stages = [{"label": Stage(stage).label, "cells": [_cell(number(n), queue_url(stage=stage))]}
