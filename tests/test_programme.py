@@ -165,3 +165,18 @@ def test_a_deal_won_through_the_curation_service_appears_on_the_dashboard(app, d
     assert _reached(figures) == {"proposed": 1, "requested": 1, "introduced": 1, "accepted": 1, "meeting": 1,
                                  "won": 1}
     assert figures.won_value_usd == 80_000 and figures.introduced == 1
+
+
+@pytest.mark.parametrize("locale, title", [("id", "Dasbor program"), ("ru", "Панель программы"),
+                                           ("kk", "Бағдарлама тақтасы"), ("en", "Programme dashboard")])
+def test_dashboard_and_diversification_in_each_language(client, auth, programme_data, locale, title):
+    auth.login(programme_data["id_curator"].email)
+    page = client.get(f"/curation/dashboard?lang={locale}").get_data(as_text=True)
+    assert f"<h1>{title}</h1>" in page
+    assert client.get(f"/curation/diversification?lang={locale}").status_code == 200
+
+
+def test_a_curator_without_a_chamber_sees_no_matches(client, auth, make, programme_data):
+    auth.login(make.user(None, role="curator").email)
+    page = client.get("/curation/dashboard").get_data(as_text=True)
+    assert "no matches are yours to curate" in page and "Proposed: 0" in page
