@@ -90,3 +90,24 @@ def test_csv_export(client, auth, market):
         "open_requests": "1", "buyers": "1", "products": "2", "suppliers": "2", "good_suppliers": "2"}
     assert found[("KZ-ID", "0402")]["list"] == "promotion"
     assert len(rows) == 6
+
+
+def test_xlsx_export_has_the_csv_rows(client, auth, market):
+    openpyxl = pytest.importorskip("openpyxl")
+    auth.login(market["curator"].email)
+    page = client.get("/curation/diversification").get_data(as_text=True)
+    assert "format=xlsx" in page
+    response = client.get("/curation/diversification?format=xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == diversification.CSV_COLUMNS
+    assert ("ID-KZ", "recruiting", "6109") == values[1 + [r[2] for r in values[1:]].index("6109")][:3]
+    assert len(values) == 7
+
+
+def test_xlsx_without_openpyxl_is_not_offered(client, auth, market, monkeypatch):
+    monkeypatch.setattr(diversification, "xlsx_available", lambda: False)
+    auth.login(market["curator"].email)
+    assert "format=xlsx" not in client.get("/curation/diversification").get_data(as_text=True)
+    assert client.get("/curation/diversification?format=xlsx").status_code == 404

@@ -15,6 +15,7 @@ match it well, in both directions of the corridor.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from dataclasses import dataclass, field
 from typing import Optional
@@ -142,13 +143,35 @@ CSV_COLUMNS = ("direction", "list", "heading", "name", "open_requests", "buyers"
                "good_suppliers")
 
 
+def rows(directions: list[Direction]) -> list[tuple]:
+    """One row per heading and direction (``CSV_COLUMNS``), its list named: recruiting, promotion or covered."""
+    return [(direction.key, h.list, h.code, h.name, h.requests, h.buyers, h.products, h.suppliers, h.good_suppliers)
+            for direction in directions for h in direction.recruiting + direction.promotion + direction.covered]
+
+
 def to_csv(directions: list[Direction]) -> str:
-    """One row per heading and direction, its list named: recruiting, promotion or covered."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for direction in directions:
-        for h in direction.recruiting + direction.promotion + direction.covered:
-            writer.writerow((direction.key, h.list, h.code, h.name, h.requests, h.buyers, h.products,
-                             h.suppliers, h.good_suppliers))
+    writer.writerows(rows(directions))
+    return out.getvalue()
+
+
+def xlsx_available() -> bool:
+    return importlib.util.find_spec("openpyxl") is not None
+
+
+def to_xlsx(directions: list[Direction]) -> Optional[bytes]:
+    """The same rows as a workbook, or None when openpyxl is not installed."""
+    if not xlsx_available():
+        return None
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("diversification")
+    sheet.append(CSV_COLUMNS)
+    for row in rows(directions):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
     return out.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_currency, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -21,6 +21,7 @@ from matchmaker.stages import Stage
 bp = Blueprint("programme", __name__, url_prefix="/curation")
 
 QUEUE_FILTERS = ("stage", "sector", "corridor", "country")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _is_curator(user) -> bool:
@@ -102,8 +103,16 @@ def dashboard():
 @role_required(_is_curator)
 def diversification_view():
     lists = diversification.lists(get_session())
-    if request.args.get("format") == "csv":
+    wanted = request.args.get("format")
+    if wanted == "csv":
         return Response(diversification.to_csv(lists), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=diversification.csv"})
+    if wanted == "xlsx":
+        workbook = diversification.to_xlsx(lists)
+        if workbook is None:  # openpyxl is not installed
+            abort(404)
+        return Response(workbook, mimetype=XLSX,
+                        headers={"Content-Disposition": "attachment; filename=diversification.xlsx"})
     return render_template("programme/diversification.html", lists=lists, number=number,
-                           good_grade=round(diversification.GOOD_GRADE * 100))
+                           good_grade=round(diversification.GOOD_GRADE * 100),
+                           xlsx=diversification.xlsx_available())
