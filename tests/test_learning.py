@@ -25,7 +25,8 @@ def _decisions(db, make, rows: list[tuple[dict, str]], *, decline_reason=None):
     """One introduction per (component values, stage), decided an hour apart in this order."""
     product = make.product(make.organisation(kind="exporter", country="ID"))
     buyer = make.organisation(kind="buyer", country="KZ")
-    requests = [BuyingRequest(organisation_id=buyer.id, title=f"Request {i}", hs_code="9403", sector="furniture",
+    requests = [BuyingRequest(organisation_id=buyer.id, title=f"Solid teak dining table, lot {i}", hs_code="9403",
+                              description="Kiln-dried teak for hotels.", sector="furniture",
                               status="published") for i in range(len(rows))]
     db.add_all(requests)
     db.commit()
@@ -170,3 +171,12 @@ def test_the_engine_scores_with_the_given_weights():
     assert learnt.raw == pytest.approx(sum(c.value * c.weight for c in learnt.components), abs=1e-3)
     assert {c.name: c.value for c in learnt.components} == {c.name: c.value for c in default.components}
     assert learnt.raw != default.raw
+
+
+def test_cli_learn_rescores_the_stored_matches_with_the_saved_version(app, db, make, runner):
+    _decisions(db, make, _random_rows(45, _fuzzy_decides))
+    result = runner.invoke(args=["learn"])
+    assert result.exit_code == 0, result.output
+    name = db.exec(WeightVersion.__table__.select()).one().name
+    versions = {row.weights_version for row in db.exec(Match.__table__.select()).all()}
+    assert versions == {name}, result.output
