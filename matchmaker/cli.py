@@ -114,6 +114,8 @@ def _load_demo_queue() -> None:
 def init_app(app: Flask) -> None:
     for command in (db_group, init_command, seed_command, rematch_command):
         app.cli.add_command(command)
+    from matchmaker.commands.learn import learn_command
+    app.cli.add_command(learn_command)
 
 
 try:

@@ -177,6 +177,8 @@ class Match(SQLModel, table=True):
     # "proposed" while only the engine has seen it; "curated" once a person acted on it (the stage and
     # everything people did then live in its Introduction). A recompute never deletes a curated match.
     status: str = Field(default="proposed", max_length=20, index=True)
+    # Which weights scored it: a WeightVersion's name, or "w1" for the engine's built-in weights.
+    weights_version: Optional[str] = Field(default=None, max_length=40)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -260,3 +262,20 @@ def derive_sector(item: "ProductProfile | BuyingRequest") -> None:
     from matchmaker.matching import Demand, classify  # the engine loads its vocabulary on first use
 
     item.sector = classify(Demand(id="-", title=item.title or "", description=item.description or None)).sector
+
+
+class WeightVersion(SQLModel, table=True):
+    """A set of component weights for the engine, learnt by ``matchmaker learn`` from curators'
+    decisions. The active row scores the web's matches; with none active the engine's built-in
+    weights do, under the name "w1". A version is saved only when it beat the weights then in use on
+    held-out decisions; ``metrics`` says by how much."""
+
+    __tablename__ = "weight_version"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, unique=True)
+    weights: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    metrics: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    n_labels: int = 0
+    active: bool = Field(default=False, index=True)
+    created_at: datetime = _timestamp()

@@ -27,6 +27,7 @@ from matchmaker.db import transaction
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
 from matchmaker.matching import Match as Found
 from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, utcnow
+from matchmaker.services import weights as weight_versions
 from matchmaker.vocabulary import DEMAND_KINDS, SUPPLY_KINDS
 
 PROPOSED = "proposed"
@@ -61,16 +62,20 @@ def _matchable(session: Session, model, kinds: Collection[str]) -> list:
 
 @dataclass
 class _Catalogue:
-    """The matchable items and, built on first use, the engine's index of each side."""
+    """The matchable items, the weights that score them (the active weight version) and, built on
+    first use, the engine's index of each side."""
 
     products: dict[int, Product]
     requests: dict[int, Demand]
+    weights: weight_versions.Weights = field(
+        default_factory=lambda: weight_versions.Weights(weight_versions.BUILT_IN, {}))
     _indexes: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> "_Catalogue":
         catalogue = cls({p.id: to_engine_product(p) for p in _matchable(session, ProductProfile, SUPPLY_KINDS)},
-                        {r.id: to_engine_demand(r) for r in _matchable(session, BuyingRequest, DEMAND_KINDS)})
+                        {r.id: to_engine_demand(r) for r in _matchable(session, BuyingRequest, DEMAND_KINDS)},
+                        weight_versions.active(session))
         # End the read before the engine's seconds of work: SQLite cannot turn a snapshot that another
         # save has since overtaken into a write, so the write starts from a fresh one.
         session.commit()
@@ -89,7 +94,7 @@ class _Catalogue:
         asked = [queries[i] for i in ids if i in queries]
         if asked and catalogue:
             if index_class not in self._indexes:
-                self._indexes[index_class] = index_class(catalogue.values())
+                self._indexes[index_class] = index_class(catalogue.values(), weights=self.weights.weights or None)
             for query, found in self._indexes[index_class].top_many(asked, k=k, progress=progress):
                 lists[int(query.id)] = found
         return lists
@@ -119,7 +124,7 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
         redone = catalogue.lists_for_requests(leaving, k)
         rows.update(_stored(session, redone, {}))
         for_requests.update(redone)
-        _apply(session, rows, for_requests, for_products)
+        _apply(session, rows, for_requests, for_products, catalogue.weights.name)
 
 
 def _has_unranked_proposals(session: Session) -> bool:
@@ -142,9 +147,9 @@ def _stored(session: Session, for_requests: dict, for_products: dict) -> dict[tu
 
 
 def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: dict[int, list[Found]],
-           for_products: dict[int, list[Found]]) -> dict[str, int]:
-    """Write the redone lists: ranks from each list, the score of the list that wins, and delete the
-    proposals no list holds any more."""
+           for_products: dict[int, list[Found]], version: str) -> dict[str, int]:
+    """Write the redone lists: ranks from each list, the score of the list that wins (and the weight
+    ``version`` that scored it), and delete the proposals no list holds any more."""
     # A list not redone keeps the ranks it gave; a redone one gives its ranks afresh.
     ranks = {key: [None if key[1] in for_requests else row.rank_for_request,
                    None if key[0] in for_products else row.rank_for_product] for key, row in rows.items()}
@@ -163,11 +168,12 @@ def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: d
             continue
         result = found.get(key, {}).get(_BY_PRODUCT if by_product is not None else _BY_REQUEST)
         # No result: the winning list was not redone, and its score stands.
-        score, explanation = (result.score, result.explanation.to_dict()) if result is not None \
-            else (row.score, row.explanation)
-        wanted = _Figures(score, explanation, by_request, by_product)
+        score, explanation, scored_by = (result.score, result.explanation.to_dict(), version) \
+            if result is not None else (row.score, row.explanation, row.weights_version)
+        wanted = _Figures(score, explanation, by_request, by_product, scored_by)
         # An unchanged pair is not written.
-        if row is None or wanted != _Figures(row.score, row.explanation, row.rank_for_request, row.rank_for_product):
+        if row is None or wanted != _Figures(row.score, row.explanation, row.rank_for_request,
+                                             row.rank_for_product, row.weights_version):
             figures[key] = wanted
     _delete_proposed(session, dropped)
     _store(session, figures)
@@ -193,6 +199,7 @@ class _Figures:
     explanation: Optional[dict]
     rank_for_request: Optional[int]
     rank_for_product: Optional[int]
+    weights_version: Optional[str] = None
 
 
 def _store(session: Session, figures: dict[tuple[int, int], _Figures]) -> None:
@@ -208,13 +215,14 @@ def _store(session: Session, figures: dict[tuple[int, int], _Figures]) -> None:
     now = utcnow()
     rows = [{"product_id": product_id, "request_id": request_id, "score": f.score, "explanation": f.explanation,
              "rank_for_request": f.rank_for_request, "rank_for_product": f.rank_for_product,
-             "status": PROPOSED, "created_at": now, "updated_at": now}
+             "weights_version": f.weights_version, "status": PROPOSED, "created_at": now, "updated_at": now}
             for (product_id, request_id), f in sorted(figures.items())]
     insert = _INSERTS[session.get_bind().dialect.name](Match)
     session.exec(insert.on_conflict_do_update(
         index_elements=["product_id", "request_id"],
         set_={name: getattr(insert.excluded, name)
-              for name in ("score", "explanation", "rank_for_request", "rank_for_product", "updated_at")}),
+              for name in ("score", "explanation", "rank_for_request", "rank_for_product", "weights_version",
+                           "updated_at")}),
         params=rows)
 
 
@@ -237,7 +245,7 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
         # Items that left the catalogue have no list; their pairs are judged like any other.
         for_requests.update({request_id: [] for _, request_id in rows if request_id not in for_requests})
         for_products.update({product_id: [] for product_id, _ in rows if product_id not in for_products})
-        counts = _apply(session, rows, for_requests, for_products)
+        counts = _apply(session, rows, for_requests, for_products, catalogue.weights.name)
     stored = _pairs(for_requests, product_side=False) | _pairs(for_products, product_side=True)
     return {"products": len(catalogue.products), "requests": len(catalogue.requests), "matches": len(stored),
             "removed": counts["removed"]}

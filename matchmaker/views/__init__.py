@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.views import accounts, admin, catalog, curation, hs_picker, main, matches, organisations
+    from matchmaker.views import programme
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
@@ -15,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(matches.bp)
     app.register_blueprint(curation.bp)
+    app.register_blueprint(programme.bp)
