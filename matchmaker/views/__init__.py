@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.views import accounts, admin, catalog, hs_picker, main, matches, organisations
-    from matchmaker.views import verification
+    from matchmaker.views import curation_io, verification
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
@@ -16,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(matches.bp)
     app.register_blueprint(verification.bp)
+    app.register_blueprint(curation_io.bp)
