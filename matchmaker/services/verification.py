@@ -253,32 +253,29 @@ def _certificate_detail(certificate: Certificate) -> dict:
 
 def verify_certificate(session: Session, *, certificate_id: int, user_id: int,
                        today: Optional[date] = None) -> Certificate:
-    certificate = _certificate(session, certificate_id)
-    user = _curator(session, user_id, certificate.organisation)
-    if status(certificate, today) == EXPIRED:
-        raise Refused("stage", _l("This certificate has expired: ask the organisation for the renewed one."))
-    with transaction(session):
-        before = audit.snapshot(certificate)
-        certificate.verified_by_id, certificate.verified_at = user.id, utcnow()
-        session.add(certificate)
-        audit.record(session, actor=user, action="verify", entity=certificate, before=before)
-        _send(session, certificate.organisation_id, "certificate", "verified", user.id,
-              **_certificate_detail(certificate))
-    return certificate
+    return _mark_certificate(session, certificate_id, user_id, verified=True, today=today)
 
 
 def withdraw_certificate(session: Session, *, certificate_id: int, user_id: int) -> Certificate:
+    return _mark_certificate(session, certificate_id, user_id, verified=False)
+
+
+def _mark_certificate(session: Session, certificate_id: int, user_id: int, *, verified: bool,
+                      today: Optional[date] = None) -> Certificate:
     certificate = _certificate(session, certificate_id)
     user = _curator(session, user_id, certificate.organisation)
-    if certificate.verified_at is None:
+    if verified and status(certificate, today) == EXPIRED:
+        raise Refused("stage", _l("This certificate has expired: ask the organisation for the renewed one."))
+    if not verified and certificate.verified_at is None:
         raise Refused("stage", _l("This certificate is not verified."))
     with transaction(session):
         before = audit.snapshot(certificate)
-        certificate.verified_by_id = certificate.verified_at = None
+        certificate.verified_by_id, certificate.verified_at = (user.id, utcnow()) if verified else (None, None)
         session.add(certificate)
-        audit.record(session, actor=user, action="unverify", entity=certificate, before=before)
-        _send(session, certificate.organisation_id, "certificate", "withdrawn", user.id,
-              **_certificate_detail(certificate))
+        audit.record(session, actor=user, action="verify" if verified else "unverify", entity=certificate,
+                     before=before)
+        _send(session, certificate.organisation_id, "certificate", "verified" if verified else "withdrawn",
+              user.id, **_certificate_detail(certificate))
     return certificate
 
 

@@ -153,39 +153,34 @@ def _curator_only(org: Organisation) -> None:
         abort(403)
 
 
+def _organisation_action(org_id: int, name: str, form: FlaskForm, act, done: str):
+    """A curator's verify or withdraw: 404 for no such organisation, 403 for whoever may not, the page
+    again with the errors for bad input, else the change and back to the page."""
+    org = _organisation(org_id)
+    _curator_only(org)
+    if not form.validate_on_submit():
+        return _again(org, name, form)
+    try:
+        act(get_session(), organisation_id=org.id, user_id=current_user.id,
+            **{key: field.data for key, field in form._fields.items() if key != "csrf_token"})
+    except Refused as refused:
+        return _again(org, name, form, refused)
+    flash(done, "success")
+    return _back(org.id)
+
+
 @bp.post("/organisations/<id:org_id>/verify")
 @login_required
 def verify_organisation(org_id: int):
-    org = _organisation(org_id)
-    _curator_only(org)
-    form = VerifyForm()
-    if not form.validate_on_submit():
-        return _again(org, "verify_form", form)
-    try:
-        verification.verify_organisation(get_session(), organisation_id=org.id, user_id=current_user.id,
-                                         registration_number=form.registration_number.data,
-                                         note=form.note.data)
-    except Refused as refused:
-        return _again(org, "verify_form", form, refused)
-    flash(_("Marked as verified."), "success")
-    return _back(org.id)
+    return _organisation_action(org_id, "verify_form", VerifyForm(), verification.verify_organisation,
+                                _("Marked as verified."))
 
 
 @bp.post("/organisations/<id:org_id>/unverify")
 @login_required
 def withdraw_organisation(org_id: int):
-    org = _organisation(org_id)
-    _curator_only(org)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        return _again(org, "withdraw_form", form)
-    try:
-        verification.withdraw_organisation(get_session(), organisation_id=org.id, user_id=current_user.id,
-                                           note=form.note.data)
-    except Refused as refused:
-        return _again(org, "withdraw_form", form, refused)
-    flash(_("Verification withdrawn."), "success")
-    return _back(org.id)
+    return _organisation_action(org_id, "withdraw_form", WithdrawForm(), verification.withdraw_organisation,
+                                _("Verification withdrawn."))
 
 
 @bp.post("/organisations/<id:org_id>/certificates")
