@@ -56,6 +56,10 @@ class Organisation(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("user.id", use_alter=True, name="fk_organisation_verified_by")),
     )
     verified_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    # The evidence a curator checked: NIB (Indonesia, 13 digits) or BIN (Kazakhstan, 12 digits with a
+    # control digit), and what they wrote about it (services/verification.py).
+    registration_number: str = Field(default="", max_length=30, sa_column_kwargs={"server_default": ""})
+    verification_note: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
     # Private: shown only to members, curators and organisations introduced to this one.
     contact_person: str = Field(default="", max_length=200)
     contact_email: str = Field(default="", max_length=254)
@@ -279,3 +283,23 @@ class WeightVersion(SQLModel, table=True):
     n_labels: int = 0
     active: bool = Field(default=False, index=True)
     created_at: datetime = _timestamp()
+
+
+class Certificate(SQLModel, table=True):
+    """A certificate an organisation holds (halal, EAC, SVLK… from ``vocabulary.CERTIFICATIONS``), added
+    by its members and checked by a curator. It counts as verified only while a curator has verified it
+    and it has not expired; ``expiry_recorded_at`` is when ``matchmaker certificates expire`` noticed the
+    expiry (once), so its owner is told once."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(max_length=20)
+    issuer: str = Field(max_length=200)
+    number: str = Field(max_length=100)
+    expires_on: Optional[date] = None
+    verified_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    verified_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    expiry_recorded_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+
+    organisation: Organisation = Relationship()

@@ -46,13 +46,16 @@ def test_member_of_another_organisation_cannot_edit(client, auth, make, db):
 
 def test_curator_verifies_and_the_audit_says_who(client, auth, make, db):
     org = make.organisation()
-    chamber = make.organisation(kind="chamber", country="KZ")
+    chamber = make.organisation(kind="chamber", country="ID")
     curator = make.user(chamber, role="curator")
     auth.login(curator.email)
-    assert client.post(f"/organisations/{org.id}/verify", data={"verified": "1"}).status_code == 302
+    response = client.post(f"/organisations/{org.id}/verify",
+                           data={"registration_number": "9120 0012 3456 7", "note": "Checked on OSS."})
+    assert response.status_code == 302
     db.expire_all()
     stored = db.get(Organisation, org.id)
     assert stored.verified and stored.verified_by_id == curator.id and stored.verified_at is not None
+    assert (stored.registration_number, stored.verification_note) == ("9120001234567", "Checked on OSS.")
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "verify")).one()
     assert event.actor_id == curator.id and event.before["verified"] is False
 
@@ -60,7 +63,8 @@ def test_curator_verifies_and_the_audit_says_who(client, auth, make, db):
 def test_members_cannot_verify_organisations(client, auth, make, db):
     org = make.organisation()
     auth.login(make.user(org).email)
-    assert client.post(f"/organisations/{org.id}/verify", data={"verified": "1"}).status_code == 403
+    assert client.post(f"/organisations/{org.id}/verify",
+                       data={"registration_number": "9120001234567", "note": "Mine"}).status_code == 403
     db.expire_all()
     assert db.get(Organisation, org.id).verified is False
 

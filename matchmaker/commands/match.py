@@ -16,9 +16,9 @@ PROGRESS_FROM = 200  # below this many requests a bar is only noise
 
 @click.command("match")
 @click.option("--products", "products_path", required=True, type=click.Path(path_type=Path),
-              help="Products, JSON Lines or .csv (list fields separated by ';').")
+              help="Products, JSON Lines, .csv (list fields separated by ';') or .xlsx.")
 @click.option("--demands", "demands_path", required=True, type=click.Path(path_type=Path),
-              help="Requests, JSON Lines or .csv.")
+              help="Requests, JSON Lines, .csv or .xlsx.")
 @click.option("--top", "top", default=10, show_default=True, type=click.IntRange(min=1),
               help="Matches to keep per request.")
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
@@ -28,7 +28,7 @@ def match_command(products_path: Path, demands_path: Path, top: int, out_path: P
     try:
         products, bad_products = read_records(products_path, Product.from_mapping)
         demands, bad_demands = read_records(demands_path, Demand.from_mapping)
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and a broken XLSX are ValueErrors
         raise click.ClickException(f"cannot read input: {error}") from None
     skipped = bad_products + bad_demands
     for bad in skipped:

@@ -15,10 +15,9 @@ from typing import Callable, IO, Iterable, Iterator, TypeVar
 from matchmaker.matching.explain import Match
 from matchmaker.matching.records import InputError
 
-__all__ = ["BadLine", "read_records", "match_rows", "write_jsonl"]
+__all__ = ["BadLine", "read_records", "match_rows", "write_jsonl", "table_row", "csv_rows", "xlsx_rows"]
 
 T = TypeVar("T")
-_CSV_LIST_FIELDS = ("certifications", "required_certifications", "incoterms")
 
 
 @dataclass(frozen=True)
@@ -31,14 +30,58 @@ class BadLine:
         return f"{self.path}:{self.line}: {self.reason}"
 
 
+def table_row(row: dict) -> dict:
+    """One spreadsheet row as a record's mapping: headers typed as "Title " still count, and empty
+    cells are unknown values, not empty strings (the same for CSV and XLSX)."""
+    return {str(k).strip().lower(): v for k, v in row.items()
+            if k is not None and str(k).strip() and v is not None and not (isinstance(v, str) and not v.strip())}
+
+
+def csv_rows(handle: IO[str]) -> Iterator[tuple[int, dict]]:
+    """(line number, row) of a CSV file with a header line; list fields are separated by ";"."""
+    reader = csv.DictReader(handle)
+    for row in reader:
+        yield reader.line_num, table_row(row)
+
+
+def xlsx_rows(handle: IO[bytes]) -> Iterator[tuple[int, dict]]:
+    """(row number, row) of the first sheet of an XLSX workbook whose first row holds the headers.
+
+    Spreadsheets turn codes into numbers: an HS code typed as 0402 arrives as 402, so a number in the
+    ``hs_code`` column gets its leading zero back (HS codes have an even number of digits), and whole
+    numbers lose the ".0" a float cell gives them. Raises ``ValueError`` for a file that is no workbook.
+    """
+    from openpyxl import load_workbook  # only batch runs and imports that read XLSX pay for it
+
+    try:
+        sheet = load_workbook(handle, read_only=True, data_only=True).worksheets[0]
+    except Exception as error:  # zipfile.BadZipFile, KeyError, InvalidFileException…
+        raise ValueError(f"not an XLSX workbook ({error.__class__.__name__})") from None
+    rows = sheet.iter_rows(values_only=True)
+    headers = [str(h).strip().lower() if h is not None else None for h in next(rows, ())]
+    for number, values in enumerate(rows, start=2):
+        row = {}
+        for header, value in zip(headers, values):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if header == "hs_code" and isinstance(value, int):
+                digits = str(value)
+                value = digits.zfill(len(digits) + len(digits) % 2)
+            row[header] = value
+        row = table_row(row)
+        if row:
+            yield number, row
+
+
 def _raw_rows(path: Path) -> Iterator[tuple[int, object]]:
     """(line number, parsed row or the exception that parsing raised)."""
+    if path.suffix.lower() == ".xlsx":
+        with path.open("rb") as handle:
+            yield from xlsx_rows(handle)
+        return
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if path.suffix.lower() == ".csv":
-            reader = csv.DictReader(handle)
-            for row in reader:
-                # Empty CSV cells are unknown values, not empty strings; headers typed as "Title " still count.
-                yield reader.line_num, {k.strip().lower(): v for k, v in row.items() if k and v not in (None, "")}
+            yield from csv_rows(handle)
             return
         for number, line in enumerate(handle, start=1):
             if not line.strip():

@@ -1,13 +1,14 @@
-"""Organisation profiles: members keep them current; curators verify them."""
+"""Organisation profiles: members keep them current; curators verify them (services/verification.py)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from matchmaker.models import AuditEvent, Organisation, User, utcnow
+from matchmaker.models import AuditEvent, Organisation, User
 from matchmaker.schemas import OrganisationIn
 from matchmaker.services import audit, matches
 from matchmaker.services.editing import edit
+from matchmaker.signals import verification_changed
 
 # The engine reads an organisation's country (no trade within one country; the focus corridors) and
 # its kind (only suppliers' products and buyers' requests are matched).
@@ -51,18 +52,8 @@ def _withdraw_verification(session: Session, actor: User, organisation: Organisa
     organisation.verified_at = None
     session.add(organisation)
     audit.record(session, actor=actor, action="unverify", entity=organisation, before=before, reason=reason)
-
-
-def set_verified(session: Session, *, actor: User, organisation: Organisation, verified: bool) -> Organisation:
-    """Record that a curator checked the company (registration documents, export licence…), and who did."""
-    with edit(session, organisation) as before:
-        organisation.verified = verified
-        organisation.verified_by_id = actor.id if verified else None
-        organisation.verified_at = utcnow() if verified else None
-        session.add(organisation)
-        audit.record(session, actor=actor, action="verify" if verified else "unverify", entity=organisation,
-                     before=before)
-    return organisation
+    verification_changed.send(session, organisation_id=organisation.id, what="organisation", event="withdrawn",
+                              actor_id=actor.id, detail={"reason": reason})
 
 
 def reverification_pending(session: Session, organisation: Organisation) -> list[str]:

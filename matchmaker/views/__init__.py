@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.views import accounts, admin, catalog, curation, hs_picker, main, matches, organisations
-    from matchmaker.views import programme
+    from matchmaker.views import curation_io, programme, verification
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
@@ -17,3 +17,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(matches.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(programme.bp)
+    app.register_blueprint(verification.bp)
+    app.register_blueprint(curation_io.bp)

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required
 
 from matchmaker import permissions
 from matchmaker.db import get_session
-from matchmaker.forms import OrganisationForm, StatusForm
-from matchmaker.models import Organisation, User
+from matchmaker.forms import OrganisationForm
+from matchmaker.models import Organisation
 from matchmaker.services import catalog, matches, organisations
 from matchmaker.services.editing import StaleEdit
 from matchmaker.views.conflicts import conflict_with
+from matchmaker.views.verification import verification_panel
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -24,10 +25,12 @@ IDENTITY_LABELS = {"name": _l("Organisation name"), "country": _l("Country"),
 
 @bp.get("/<id:org_id>")
 def detail(org_id: int):
+    return render_detail(_load(org_id))
+
+
+def render_detail(org: Organisation, *, status: int = 200, **forms):
+    """The organisation's page; ``forms`` are the verification forms to show again with their errors."""
     session = get_session()
-    org = session.get(Organisation, org_id)
-    if org is None:
-        abort(404)
     own = permissions.is_member_of(current_user, org.id)
     curator = current_user.is_authenticated and current_user.is_curator
     products = catalog.list_for_organisation(session, catalog.PRODUCTS, org.id, include_unpublished=own or curator)
@@ -44,11 +47,10 @@ def detail(org_id: int):
         show_contacts=permissions.can_see_contacts(session, current_user, org),
         own=own,
         curator=curator,
-        verified_by=session.get(User, org.verified_by_id) if org.verified_by_id and curator else None,
         reverify_fields=[IDENTITY_LABELS[f] for f in organisations.reverification_pending(session, org)
                          if f in IDENTITY_LABELS],
-        verify_form=StatusForm(),
-    )
+        evidence=verification_panel(session, current_user, org, **forms),
+    ), status
 
 
 def _load(org_id: int) -> Organisation:
@@ -79,20 +81,6 @@ def edit(org_id: int):
                     "verified. A curator will check it again."), "info")
         return redirect(url_for("organisations.detail", org_id=org.id))
     return render_template("organisations/form.html", form=form, org=org), 400 if request.method == "POST" else 200
-
-
-@bp.post("/<id:org_id>/verify")
-@login_required
-def verify(org_id: int):
-    org = _load(org_id)
-    if not current_user.is_curator:
-        abort(403)
-    if not StatusForm().validate_on_submit():
-        abort(400)
-    verified = request.form.get("verified") == "1"
-    organisations.set_verified(get_session(), actor=current_user, organisation=org, verified=verified)
-    flash(_("Marked as verified.") if verified else _("Verification withdrawn."), "success")
-    return redirect(url_for("organisations.detail", org_id=org.id))
 
 
 @bp.get("/mine")

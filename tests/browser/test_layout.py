@@ -76,9 +76,11 @@ def visits(site, role):
             (f"/matches/{match}", ["main h1", ".score.big", ".breakdown-track", ".breakdown-why li"]),
         ],
         "curator": [
-            (f"/organisations/{exporter}", ["main h1", ".owner-actions button"]),
+            (f"/organisations/{exporter}", ["main h1", "#evidence button", "#registration_number"]),
             (f"/matches/{match}", [".breakdown-track", ".breakdown-why li"]),
             ("/curation", [".filters button", ".bulk-actions button[value=introduce]"]),
+            ("/curation/import", ["main h1", "#file", "main button[type=submit]"]),
+            ("/curation/export", ["main h1", "main table a"]),
         ],
         "admin": [
             ("/curation", [".filters button", ".bulk-actions button[value=decline]"]),
