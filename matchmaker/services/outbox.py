@@ -126,10 +126,10 @@ def send_due(engine: Engine, settings: SmtpSettings, *, now: Optional[datetime] 
 def as_email(settings: SmtpSettings, message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"], email["To"], email["Subject"] = settings.sender, message.to, message.subject
-    email["Content-Language"] = message.locale
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    email["Content-Language"] = message.locale  # after the body: set_content drops Content-* headers
     return email
 
 
