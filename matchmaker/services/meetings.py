@@ -12,6 +12,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from matchmaker import timezones
@@ -120,7 +121,9 @@ def _org_name(user: User) -> str:
     return user.organisation.name if user.organisation else (user.name or user.email)
 
 
-def _load(session: Session, meeting_id: int, user: Optional[User]) -> tuple[Meeting, Match]:
+def _load(session: Session, meeting_id: int, user: Optional[User], *, lock: bool = False) -> tuple[Meeting, Match]:
+    if lock:  # two answers to one proposal run one after the other; the second sees the first's
+        session.exec(update(Meeting).where(Meeting.id == meeting_id).values(status=Meeting.status))
     meeting = session.get(Meeting, meeting_id, populate_existing=True)
     if meeting is None:
         raise Refused("forbidden", _l("This meeting does not exist."))
@@ -149,16 +152,16 @@ def confirm(session: Session, *, meeting_id: int, user_id: int, slot_id) -> Meet
     """Confirm one slot; the introduction moves to "meeting" (through the curation service, in the same
     transaction) when it is still at "accepted"."""
     user = session.get(User, user_id)
-    meeting, match = _load(session, meeting_id, user)
-    if meeting.status != "proposed":
-        raise Refused("stage", _l("This meeting is no longer waiting for an answer."))
-    if not may_confirm(user, meeting, match):
-        raise Refused("own", _l("The other party confirms a proposed meeting."))
-    _check_open(meeting.introduction)
-    slot = next((s for s in meeting.slots if str(s.id) == str(slot_id)), None)
-    if slot is None:
-        raise Refused("invalid", _l("Choose one of the proposed times."), field="slot_id")
-    try:
+    try:  # one transaction: move() commits it with the stage, or anything refused rolls it all back
+        meeting, match = _load(session, meeting_id, user, lock=True)
+        if meeting.status != "proposed":
+            raise Refused("stage", _l("This meeting is no longer waiting for an answer."))
+        if not may_confirm(user, meeting, match):
+            raise Refused("own", _l("The other party confirms a proposed meeting."))
+        _check_open(meeting.introduction)
+        slot = next((s for s in meeting.slots if str(s.id) == str(slot_id)), None)
+        if slot is None:
+            raise Refused("invalid", _l("Choose one of the proposed times."), field="slot_id")
         meeting.status, meeting.confirmed_slot_id = "confirmed", slot.id
         meeting.confirmed_by_id, meeting.confirmed_at = user.id, utcnow()
         meeting.updated_at = utcnow()
@@ -168,7 +171,6 @@ def confirm(session: Session, *, meeting_id: int, user_id: int, slot_id) -> Meet
                              kind="meeting_confirmed", match=match, actor_id=user.id,
                              params={"other": _org_name(user), "when": timezones.aware(slot.starts_at).isoformat()})
         if curation.stage_of(meeting.introduction) is Stage.ACCEPTED:
-            # move() commits this meeting's change with the stage, or rolls both back.
             curation.move(session, match_id=match.id, user_id=user.id, action="meeting")
         else:
             session.commit()
@@ -181,7 +183,7 @@ def confirm(session: Session, *, meeting_id: int, user_id: int, slot_id) -> Meet
 def cancel(session: Session, *, meeting_id: int, user_id: int) -> Meeting:
     user = session.get(User, user_id)
     with transaction(session):
-        meeting, match = _load(session, meeting_id, user)
+        meeting, match = _load(session, meeting_id, user, lock=True)
         if meeting.status == "cancelled":
             raise Refused("stage", _l("This meeting is already cancelled."))
         meeting.status, meeting.updated_at = "cancelled", utcnow()

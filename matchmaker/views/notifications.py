@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from matchmaker import timezones
@@ -55,7 +56,10 @@ def unread_count() -> int:
     if not getattr(current_user, "is_authenticated", False):
         return 0
     if "unread_notifications" not in g:
-        g.unread_notifications = notifications.unread_count(get_session(), current_user.id)
+        try:
+            g.unread_notifications = notifications.unread_count(get_session(), current_user.id)
+        except SQLAlchemyError:  # the "database busy" page must still render, without the badge
+            g.unread_notifications = 0
     return g.unread_notifications
 
 

@@ -185,3 +185,13 @@ def test_user_sets_their_own_time_zone(accepted, db, client, auth):
     assert only_meeting(db).slots[0].starts_at.replace(tzinfo=None).hour == 2
     page = client.get(f"/matches/{accepted.match.id}?lang=en").get_data(as_text=True)
     assert re.search(r"10:00 WITA \(UTC\+8\)", page)
+
+
+def test_confirming_a_slot_of_another_meeting_is_a_form_error(accepted, db, client, auth):
+    propose(client, auth, accepted, accepted.seller, f"{DAY}T10:00")
+    meeting = only_meeting(db)
+    auth.logout()
+    auth.login(accepted.purchaser.email)
+    response = client.post(f"/meetings/{meeting.id}/confirm?lang=en", data={"slot_id": "999999"})
+    assert response.status_code == 400 and "Choose one of the proposed times." in response.get_data(as_text=True)
+    assert only_meeting(db).status == "proposed"
