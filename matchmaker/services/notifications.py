@@ -143,7 +143,10 @@ def notify(session: Session, *, users: Iterable[User], kind: str, params: dict, 
         session.add(notification)
         made.append(notification)
         if email and has_app_context():
-            _queue_email(session, user, notification, match=match, other=other, introduction=introduction)
+            try:
+                _queue_email(session, user, notification, match=match, other=other, introduction=introduction)
+            except Exception:  # a wording bug must not undo the move; the bell still tells them
+                log.exception("email %s for user %s could not be written", kind, user.id)
         elif email:  # a script without the app: the bell still tells them
             log.warning("no app context: notification %s for user %s has no email", kind, user.id)
     return made
@@ -210,10 +213,8 @@ def on_introduction_moved(session: Session, *, introduction: Introduction, actio
             notify(users=[u for u in parties if u.organisation_id != acting_side], kind="accepted_by_other",
                    params=params, **tell)
     elif action == "decline":
-        asked = session.get(User, introduction.requested_by_id) if introduction.requested_by_id else None
-        if asked is not None:
-            notify(users=members(session, [asked.organisation_id]), kind="declined",
-                   params={**params, "reason": introduction.decline_reason or "other"}, **tell)
+        notify(users=parties, kind="declined", params={**params, "reason": introduction.decline_reason or "other"},
+               **tell)
     elif action == "reject":
         org = actor.organisation.name if actor and actor.organisation else ""
         notify(users=[u for u in parties if actor is None or u.organisation_id != actor.organisation_id] + curator,

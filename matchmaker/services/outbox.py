@@ -151,6 +151,7 @@ class BackgroundSender:
         self._wake = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
+        self._stopped = False
 
     def wake(self) -> None:
         with self._lock:
@@ -159,10 +160,18 @@ class BackgroundSender:
                 self._thread.start()
         self._wake.set()
 
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=SMTP_TIMEOUT_S)
+
     def _run(self) -> None:
         while True:
             self._wake.wait(self.interval)
             self._wake.clear()
+            if self._stopped:
+                return
             try:
                 send_due(self.engine, self.settings)
             except Exception:  # the thread must outlive a database hiccup; the next wake retries

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from matchmaker.models import Notification, OutboxMessage
@@ -40,10 +42,13 @@ def test_the_whole_loop_tells_the_right_people(pair, db):
     assert kinds(db, pair.stranger) == []
 
 
-def test_decline_tells_the_party_that_asked_and_reject_tells_the_other_and_the_curator(pair, db, make):
+def test_decline_tells_both_parties_with_the_reason_in_their_language(pair, db, client, auth):
     pair.request(db)
     pair.move(db, "decline", pair.curator_kz, reason="volume")
-    assert kinds(db, pair.purchaser) == ["declined"] and kinds(db, pair.seller) == []
+    assert kinds(db, pair.purchaser) == ["declined"] and kinds(db, pair.seller) == ["declined"]
+    auth.login(pair.purchaser.email)
+    assert "Volume does not fit" in client.get("/notifications?lang=en").get_data(as_text=True)
+    assert "Объём не подходит" in client.get("/notifications?lang=ru").get_data(as_text=True)
 
 
 def test_reject_tells_the_other_party_and_the_curator(pair, db):
@@ -128,3 +133,26 @@ def test_verification_tells_the_members(pair, db):
     db.commit()
     notification, = db.exec(select(Notification).where(Notification.user_id == pair.seller.id)).all()
     assert notification.kind == "certificate_expired" and notification.params["name"] == "SVLK V-1"
+
+
+def test_marking_read_needs_the_csrf_token(pair, db, database_url, app):
+    from matchmaker import create_app
+
+    pair.introduce(db)
+    protected = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"})
+    client = protected.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": pair.seller.email, "password": "correct-horse-2026", "csrf_token": token})
+    assert client.post("/notifications/read").status_code == 400
+    assert kinds_unread(db, pair.seller) == 1
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/notifications").get_data(as_text=True)).group(1)
+    assert client.post("/notifications/read", data={"csrf_token": token}).status_code == 302
+    assert kinds_unread(db, pair.seller) == 0
+    protected.extensions["db_engine"].dispose()
+
+
+def kinds_unread(db, user):
+    db.expire_all()
+    return len(db.exec(select(Notification).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None))).all())

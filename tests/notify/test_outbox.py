@@ -76,6 +76,20 @@ def test_smtp_down_the_action_succeeds_and_the_mail_is_retried_later(pair, db, a
     assert {r.status for r in rows(db)} == {"sent"} and len(inbox.messages) == 2
 
 
+def test_with_the_server_down_the_background_sender_records_the_failure(pair, db, app):
+    engine = app.extensions["db_engine"]
+    outbox._senders[engine] = outbox.BackgroundSender(engine, outbox.SmtpSettings("127.0.0.1", free_port()))
+    try:
+        introduction = pair.introduce(db)  # returns at once: sending happens after commit, elsewhere
+        assert introduction.stage == "introduced"
+        deadline = time.monotonic() + 10
+        while {r.status for r in rows(db)} != {"failed"} and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(r.status == "failed" and r.attempts == 1 and r.next_attempt_at for r in rows(db))
+    finally:
+        outbox._senders.pop(engine).stop()
+
+
 def test_the_background_sender_delivers_after_commit(pair, db, app, smtp):
     inbox, port = smtp
     sender = outbox.BackgroundSender(app.extensions["db_engine"], outbox.SmtpSettings("127.0.0.1", port),
@@ -88,7 +102,7 @@ def test_the_background_sender_delivers_after_commit(pair, db, app, smtp):
             time.sleep(0.05)
         assert len(inbox.messages) == 2
     finally:
-        outbox._senders.pop(app.extensions["db_engine"], None)
+        outbox._senders.pop(app.extensions["db_engine"]).stop()
 
 
 def test_send_mail_command(pair, db, app, runner, smtp):
