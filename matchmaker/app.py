@@ -48,5 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
+    from matchmaker.views import notifications as notifications_views
+    notifications_views.init_app(app)  # signals → notifications and mail; the outbox sender
     cli.init_app(app)
     return app

@@ -55,3 +55,13 @@ class Config:
     DATABASE_CONNECT_TIMEOUT_S = 5
     DATABASE_LOCK_TIMEOUT_MS = 5_000
     DATABASE_STATEMENT_TIMEOUT_MS = 30_000
+    # Email (services.outbox): sent by SMTP when MAIL_SERVER is set; otherwise kept for /dev/mail.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "matchmaker@localhost")
+    MAIL_BACKGROUND = True  # a daemon thread sends after each commit; `matchmaker send-mail` for a cron
+    # Links in emails (a mail has no request to take the host from).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")

@@ -5,7 +5,7 @@ Every interface string goes through ``_()``; catalogues live in ``matchmaker/tra
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a CLI command or a job: English, unless a caller forces a locale
+        return "en"
     chosen = request.args.get("lang") or session.get("locale")
     if chosen in INTERFACE_LOCALES:
         return chosen

@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -81,6 +81,8 @@ class User(UserMixin, SQLModel, table=True):
     role: str = Field(default="member", max_length=20)  # member, curator or admin
     organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
     locale: str = Field(default="en", max_length=5)
+    # An IANA zone ("Asia/Jakarta"); None: the organisation's country's zone (services.meetings).
+    timezone: Optional[str] = Field(default=None, max_length=40)
     active: bool = True
     created_at: datetime = _timestamp()
 
@@ -303,3 +305,71 @@ class Certificate(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
     organisation: Organisation = Relationship()
+# --- Notifications, the email outbox and meetings (issue 8) -----------------------------------------
+
+class Notification(SQLModel, table=True):
+    """Something a user should know. Stored as a kind and plain parameters; the sentence is written at
+    read time in the reader's current language (services.notifications.render)."""
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=40)
+    match_id: Optional[int] = Field(default=None, foreign_key="match.id", index=True)
+    organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id")
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    read_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email written in the recipient's language in the transaction that caused it, sent after
+    commit (services.outbox): the action never waits for, or fails because of, the mail server."""
+
+    __tablename__ = "outbox_message"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    to: str = Field(max_length=254)
+    user_id: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    subject: str = Field(max_length=300)
+    body_text: str = Field(sa_type=Text)
+    body_html: Optional[str] = Field(default=None, sa_type=Text)
+    locale: str = Field(default="en", max_length=5)
+    status: str = Field(default="queued", max_length=10, index=True)  # queued, sent, failed
+    attempts: int = 0
+    last_error: str = Field(default="", sa_type=Text)
+    next_attempt_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+    sent_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Meeting(SQLModel, table=True):
+    """A meeting of the two parties of an introduction: 1–3 proposed times (UTC), one confirmed."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    introduction_id: int = Field(foreign_key="introduction.id", index=True)
+    proposed_by_id: int = Field(foreign_key="user.id")
+    # The zone the proposer typed the times in, shown beside the reader's own.
+    timezone: str = Field(default="UTC", max_length=40)
+    duration_minutes: int = 60
+    where: str = Field(default="", max_length=300)  # a video link or a place
+    note: str = Field(default="", sa_type=Text)
+    status: str = Field(default="proposed", max_length=10)  # proposed, confirmed, cancelled
+    confirmed_slot_id: Optional[int] = None  # a MeetingSlot of this meeting (no FK: the two point at each other)
+    confirmed_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    confirmed_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+    introduction: Introduction = Relationship()
+    slots: list["MeetingSlot"] = Relationship(
+        sa_relationship_kwargs={"order_by": "MeetingSlot.starts_at", "lazy": "selectin"})
+
+
+class MeetingSlot(SQLModel, table=True):
+    __tablename__ = "meeting_slot"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    starts_at: datetime = Field(sa_type=DateTime(timezone=True))  # UTC

@@ -24,8 +24,8 @@ PASSWORD = "correct-horse-2026"
 # Hashed once, with few iterations: the factory makes many users and scrypt costs ~0.1 s per hash and check.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # Children before parents; organisation ⇄ user point at each other, so the link is cleared first.
-CLEAR_TABLES = ("certificate", "audit_event", "introduction", "match", "product_profile", "buying_request",
-                "weight_version")
+CLEAR_TABLES = ("notification", "outbox_message", "meeting_slot", "meeting", "certificate", "audit_event",
+                "introduction", "match", "product_profile", "buying_request", "weight_version")
 
 
 @pytest.fixture(scope="session")
