@@ -305,6 +305,8 @@ class Certificate(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
     organisation: Organisation = Relationship()
+
+
 # --- Notifications, the email outbox and meetings (issue 8) -----------------------------------------
 
 class Notification(SQLModel, table=True):

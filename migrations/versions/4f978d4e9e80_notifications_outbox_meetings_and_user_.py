@@ -3,7 +3,7 @@
 New tables only, plus User.timezone (NULL: the zone of the organisation's country), so no data moves.
 
 Revision ID: 4f978d4e9e80
-Revises: 577f86f84747
+Revises: c7e2a91d4b10
 Create Date: 2026-12-02 02:14:10.350626
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import sqlmodel
 
 
 revision: str = '4f978d4e9e80'
-down_revision: Union[str, None] = '577f86f84747'
+down_revision: Union[str, None] = 'c7e2a91d4b10'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -5,7 +5,7 @@ organisation holds. Organisations verified before this revision keep their mark 
 page says so); a curator adds the number when checking them again.
 
 Revision ID: c7e2a91d4b10
-Revises: 577f86f84747
+Revises: c4e1a7d2b9f0
 Create Date: 2026-12-02 02:20:00.000000
 """
 from typing import Sequence, Union
@@ -16,7 +16,7 @@ import sqlmodel
 
 
 revision: str = 'c7e2a91d4b10'
-down_revision: Union[str, None] = '577f86f84747'
+down_revision: Union[str, None] = 'c4e1a7d2b9f0'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
