@@ -51,8 +51,8 @@ def test_curator_filters_and_bulk_introduces_without_a_reload(page, live_server,
     assert "sector=furniture" in page.url
     assert "Frozen boneless beef" not in page.locator("#queue-results").inner_text()
 
-    for checkbox in page.locator(".queue-row input[type=checkbox]").all():
-        checkbox.check()
+    page.check("input[data-select-all]")  # every row of the filtered page
+    assert all(box.is_checked() for box in page.locator(".queue-row input[type=checkbox]").all())
     page.fill("textarea[name=note]", "Please meet at the Astana expo")
     page.click("main button[name=action][value=introduce]")
 
