@@ -67,8 +67,12 @@ def queue_page():
     page = queue.list_queue(get_session(), countries=queue.scope_of(current_user), filters=filters,
                             page=page_number())
     partial = request.htmx and not request.htmx.boosted
-    return render_template("curation/_rows.html" if partial else "curation/queue.html", page=page,
+    html = render_template("curation/_rows.html" if partial else "curation/queue.html", page=page,
                            filters=filters, stages=STAGE_LABELS, reasons=DECLINE_REASON_LABELS)
+    if not partial:
+        return html
+    # The address bar gets the filters that apply, not every empty field of the form.
+    return html, {"HX-Push-Url": url_for("curation.queue_page", **filters.as_args())}
 
 
 @bp.post("/bulk")
