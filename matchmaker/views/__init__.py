@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from matchmaker.views import accounts, admin, catalog, curation, hs_picker, main, matches, organisations
+    from matchmaker.views import accounts, admin, catalog, hs_picker, main, matches, organisations
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
@@ -14,4 +14,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hs_picker.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(matches.bp)
+    from matchmaker.views import curation  # the curator's queue (issue 8)
     app.register_blueprint(curation.bp)
