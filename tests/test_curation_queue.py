@@ -196,6 +196,18 @@ def test_htmx_filters_get_only_the_rows(client, auth, world):
     full = client.get("/curation?sector=meat").get_data(as_text=True)
     assert "<html" in full and 'id="bulk-form"' in full and 'aria-live="polite"' in full
     assert 'hx-push-url="true"' in full and 'hx-indicator=' in full and "delay:300ms" in full
+    response = client.get("/curation?q=&stage=&sector=meat&corridor=&country=", headers={"HX-Request": "true"})
+    assert response.headers["HX-Push-Url"] == "/curation?sector=meat"
+
+
+@pytest.mark.parametrize(("locale", "heading"), [("en", "Matches awaiting review"),
+                                                 ("id", "Pasangan yang menunggu tinjauan"),
+                                                 ("ru", "Пары, ожидающие рассмотрения"),
+                                                 ("kk", "Қарауды күтіп тұрған жұптар")])
+def test_the_queue_speaks_four_languages(client, auth, world, locale, heading):
+    auth.login(world.kz_curator.email)
+    page = client.get(f"/curation?lang={locale}").get_data(as_text=True)
+    assert heading in page and 'href="/curation"' in page
 
 
 # --- bulk actions ----------------------------------------------------------------------------------

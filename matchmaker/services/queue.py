@@ -7,6 +7,8 @@ best score, then the oldest.
 
 The scope follows :func:`matchmaker.services.curation.curates`: an admin sees every match (``countries``
 is ``None``), a curator the matches where either party's organisation is in their chamber's country.
+A match's sector is its product's (read from its HS code; the engine pairs products and requests of
+one sector, and a request's sector may only be guessed from its words).
 """
 
 from __future__ import annotations

@@ -42,3 +42,16 @@ document.addEventListener("keydown", (event) => {
     picker.querySelector("input").focus();
   }
 });
+
+// The curator's queue: "select all on this page" ticks every row's box; it needs scripts, so only they show it.
+document.querySelectorAll("[data-select-all]").forEach((box) => { box.closest("label").hidden = false; });
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  document.getElementById(all.dataset.selectAll).querySelectorAll("input[name=match_id]")
+    .forEach((box) => { box.checked = all.checked; });
+});
+// New rows (a filter, a bulk action) start unticked, so the "all" box does too.
+document.addEventListener("htmx:afterSwap", () => {
+  document.querySelectorAll("[data-select-all]").forEach((box) => { box.checked = false; });
+});

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta, gettext as _, ngettext, pgettext
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_timedelta, get_locale, gettext as _, ngettext, pgettext
 from flask_login import current_user
 
 from matchmaker.auth import role_required
 from matchmaker.db import get_session
+from matchmaker.matching import default_vocabulary
+from matchmaker.matching.explain import Phrase
 from matchmaker.services import curation, queue
 from matchmaker.stages import DECLINE_REASON_LABELS, STAGE_LABELS, DeclineReason
 from matchmaker.urls import page_number, parse_id, safe_local_path
@@ -38,6 +40,22 @@ def age(since: datetime) -> str:
     return format_timedelta(datetime.now(timezone.utc) - since, threshold=1.1)
 
 
+@bp.app_template_global()
+def first_sentence(component: dict) -> str:
+    """A score component's first "why" sentence in the reader's language (the queue's one-line why).
+
+    Like :func:`matchmaker.templating.explain_sentences`, but renders one phrase only and asks for the
+    concept vocabulary once a request, not once per concept named: a page of 25 rows names hundreds.
+    """
+    phrases = component.get("phrases")
+    if not phrases:
+        return component.get("detail", "")
+    if "queue_namer" not in g:  # once per request
+        vocabulary, locale = default_vocabulary(), str(get_locale())
+        g.queue_namer = lambda concept: vocabulary.label(concept, locale)
+    return Phrase.from_dict(phrases[0]).render(_, g.queue_namer)
+
+
 def _is_curator(user) -> bool:
     return user.is_curator
 
@@ -49,8 +67,12 @@ def queue_page():
     page = queue.list_queue(get_session(), countries=queue.scope_of(current_user), filters=filters,
                             page=page_number())
     partial = request.htmx and not request.htmx.boosted
-    return render_template("curation/_rows.html" if partial else "curation/queue.html", page=page,
+    html = render_template("curation/_rows.html" if partial else "curation/queue.html", page=page,
                            filters=filters, stages=STAGE_LABELS, reasons=DECLINE_REASON_LABELS)
+    if not partial:
+        return html
+    # The address bar gets the filters that apply, not every empty field of the form.
+    return html, {"HX-Push-Url": url_for("curation.queue_page", **filters.as_args())}
 
 
 @bp.post("/bulk")
