@@ -133,6 +133,17 @@ def test_dashboard_page_links_each_number_to_its_list(client, auth, programme_da
     assert "Proposed: 7" in page   # the KZ curator's figures (m7 is not theirs)
 
 
+def test_a_deal_outside_the_two_corridors_is_counted_but_not_linked(client, auth, db, programme_data):
+    intro = db.exec(Introduction.__table__.select().where(Introduction.match_id == programme_data["matches"][7].id)).one()
+    row = db.get(Introduction, intro.id)
+    row.stage, row.deal_value_usd = "won", 40_000
+    db.add(row)
+    db.commit()
+    auth.login(programme_data["admin"].email)
+    page = html.unescape(client.get("/curation/dashboard").get_data(as_text=True))
+    assert "$1,290,000" in page and "corridor=other" not in page
+
+
 def test_dashboard_numbers_follow_the_locale(client, auth, programme_data):
     auth.login(programme_data["admin"].email)
     page = client.get("/curation/dashboard?lang=ru").get_data(as_text=True)

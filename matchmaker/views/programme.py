@@ -17,6 +17,7 @@ from matchmaker.db import get_session
 from matchmaker.i18n import label
 from matchmaker.services import diversification, programme
 from matchmaker.stages import Stage
+from matchmaker.vocabulary import SECTORS
 
 bp = Blueprint("programme", __name__, url_prefix="/curation")
 
@@ -71,13 +72,15 @@ def _charts(figures: programme.Dashboard) -> dict:
     stages = [{"label": Stage(stage).label, "cells": [_cell(number(n), queue_url(stage=stage))]}
               for stage, n in figures.stages_now.items()]
 
-    def deals(rows, filter_name, name_of):
+    def deals(rows, filter_name, name_of, known):
+        def href(key):  # the queue filters by the known sectors and corridors only
+            return queue_url(stage=Stage.WON.value, **{filter_name: key}) if key in known else None
+
         return [{"label": name_of(row.key), "value": row.value_usd,
                  "text": ngettext("%(value)s · %(num)s deal", "%(value)s · %(num)s deals", row.deals,
                                   value=usd(row.value_usd)),
-                 "href": queue_url(stage=Stage.WON.value, **{filter_name: row.key}),
-                 "cells": [_cell(number(row.deals), queue_url(stage=Stage.WON.value, **{filter_name: row.key})),
-                           _cell(usd(row.value_usd))]}
+                 "href": href(row.key),
+                 "cells": [_cell(number(row.deals), href(row.key)), _cell(usd(row.value_usd))]}
                 for row in rows]
 
     won = queue_url(stage=Stage.WON.value)
@@ -85,8 +88,8 @@ def _charts(figures: programme.Dashboard) -> dict:
                target=usd(figures.target_usd),
                share=format_percent(figures.won_value_usd / figures.target_usd, format="#,##0.##%"))
     return {"funnel": funnel, "stages": stages,
-            "by_sector": deals(figures.by_sector, "sector", lambda key: label("sector", key)),
-            "by_corridor": deals(figures.by_corridor, "corridor", corridor_label),
+            "by_sector": deals(figures.by_sector, "sector", lambda key: label("sector", key), SECTORS),
+            "by_corridor": deals(figures.by_corridor, "corridor", corridor_label, programme.CORRIDORS),
             "target": target, "won_href": won}
 
 
