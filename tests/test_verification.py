@@ -287,3 +287,21 @@ def test_owners_remove_certificates_and_nobody_else(client, auth, make, db, id_c
     assert client.post(f"/certificates/{certificate.id}/delete").status_code == 302
     assert db.exec(select(Certificate)).all() == []
     assert client.post(f"/certificates/{certificate.id}/delete").status_code == 404
+
+
+def test_changing_a_verified_identity_detail_tells_the_listeners(client, auth, make, db, id_curator):
+    org = make.organisation(website="https://jati.example")
+    verification.verify_organisation(db, organisation_id=org.id, user_id=id_curator.id,
+                                     registration_number=NIB, note="ok")
+    member = make.user(org)
+    auth.login(member.email)
+    db.refresh(org)
+    fields = ("name", "kind", "country", "city", "description", "website", "languages", "contact_person",
+              "contact_email", "contact_phone")
+    form = {**{f: getattr(org, f) for f in fields}, "version": str(org.version), "name": "PT Nama Baru"}
+    with signals() as sent:
+        assert client.post(f"/organisations/{org.id}/edit", data=form).status_code == 302
+    assert [(s["event"], s["actor_id"], s["detail"]["reason"]["fields"]) for s in sent] == [
+        ("withdrawn", member.id, ["name"])]
+    db.expire_all()
+    assert db.get(Organisation, org.id).registration_number == NIB  # the evidence stays on record
