@@ -259,7 +259,7 @@ def test_an_expired_certificate_stops_counting_and_its_owner_is_told_once(client
         verification.verify_certificate(db, certificate_id=certificate.id, user_id=id_curator.id, today=later)
 
 
-def test_the_daily_command_records_expiries_and_the_pages_show_them(client, make, db, runner, id_curator):
+def test_the_daily_command_records_expiries_and_the_pages_show_them(client, auth, make, db, runner, id_curator):
     org = make.organisation()
     product = make.product(org, certifications=["halal"])
     db.add(Certificate(organisation_id=org.id, kind="halal", issuer="MUI", number="H-2",
@@ -272,6 +272,9 @@ def test_the_daily_command_records_expiries_and_the_pages_show_them(client, make
     assert len(sent) == 1
     html = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert "expired on" in html and "verified by" not in html
+    assert "add the renewed one" not in client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    auth.login(make.user(org).email)
+    assert "Your Halal certificate No. H-2 expired on" in client.get(f"/organisations/{org.id}").get_data(as_text=True)
 
 
 def test_owners_remove_certificates_and_nobody_else(client, auth, make, db, id_curator):
