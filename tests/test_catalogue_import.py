@@ -248,3 +248,27 @@ def test_an_admin_imports_new_members_of_any_country_named_in_the_file(client, a
     assert db.exec(select(Organisation).where(Organisation.name == "Kazakh Meat")).one().country == "KZ"
     html = upload(client, csv_file("Another,,Beef,020130,10,t", header=header)).get_data(as_text=True)
     assert "Give the new member&#39;s country." in html
+
+
+def test_the_template_imports_as_it_is(client, db, scene, refresh_calls):
+    template = client.get("/curation/import/template.csv")
+    assert template.status_code == 200 and template.mimetype == "text/csv"
+    response = upload(client, template.get_data(), name="catalogue-template.csv", action="apply")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.expire_all()
+    assert {o.name for o in db.exec(select(Organisation).where(Organisation.name.like("PT Contoh%")))} == {
+        "PT Contoh Mebel", "PT Contoh Pangan"}
+    assert len(refresh_calls) == 1
+
+
+def test_the_dry_run_speaks_the_curators_language(client, db, scene):
+    rows = ["PT Jati Baru,product,Teak bench,,999999,svlk,lots,pcs,100,50,FOB,en"]
+    html = client.post("/curation/import?lang=ru", data={"file": (io.BytesIO(csv_file(*rows)), "m.csv"),
+                                                         "action": "check"},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Строка" in html and "Введите число." in html
+    rows = ["PT Jati Baru,product,Teak bench,,999999,svlk,10,pcs,100,50,FOB,en"]
+    html = client.post("/curation/import?lang=kk", data={"file": (io.BytesIO(csv_file(*rows)), "m.csv"),
+                                                         "action": "check"},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Жол" in html and "999999" in html and "Unknown HS code" not in html

@@ -259,7 +259,7 @@ def test_an_expired_certificate_stops_counting_and_its_owner_is_told_once(client
         verification.verify_certificate(db, certificate_id=certificate.id, user_id=id_curator.id, today=later)
 
 
-def test_the_daily_command_records_expiries_and_the_pages_show_them(client, make, db, runner, id_curator):
+def test_the_daily_command_records_expiries_and_the_pages_show_them(client, auth, make, db, runner, id_curator):
     org = make.organisation()
     product = make.product(org, certifications=["halal"])
     db.add(Certificate(organisation_id=org.id, kind="halal", issuer="MUI", number="H-2",
@@ -272,6 +272,9 @@ def test_the_daily_command_records_expiries_and_the_pages_show_them(client, make
     assert len(sent) == 1
     html = client.get(f"/products/{product.id}").get_data(as_text=True)
     assert "expired on" in html and "verified by" not in html
+    assert "add the renewed one" not in client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    auth.login(make.user(org).email)
+    assert "Your Halal certificate No. H-2 expired on" in client.get(f"/organisations/{org.id}").get_data(as_text=True)
 
 
 def test_owners_remove_certificates_and_nobody_else(client, auth, make, db, id_curator):
@@ -287,3 +290,21 @@ def test_owners_remove_certificates_and_nobody_else(client, auth, make, db, id_c
     assert client.post(f"/certificates/{certificate.id}/delete").status_code == 302
     assert db.exec(select(Certificate)).all() == []
     assert client.post(f"/certificates/{certificate.id}/delete").status_code == 404
+
+
+def test_changing_a_verified_identity_detail_tells_the_listeners(client, auth, make, db, id_curator):
+    org = make.organisation(website="https://jati.example")
+    verification.verify_organisation(db, organisation_id=org.id, user_id=id_curator.id,
+                                     registration_number=NIB, note="ok")
+    member = make.user(org)
+    auth.login(member.email)
+    db.refresh(org)
+    fields = ("name", "kind", "country", "city", "description", "website", "languages", "contact_person",
+              "contact_email", "contact_phone")
+    form = {**{f: getattr(org, f) for f in fields}, "version": str(org.version), "name": "PT Nama Baru"}
+    with signals() as sent:
+        assert client.post(f"/organisations/{org.id}/edit", data=form).status_code == 302
+    assert [(s["event"], s["actor_id"], s["detail"]["reason"]["fields"]) for s in sent] == [
+        ("withdrawn", member.id, ["name"])]
+    db.expire_all()
+    assert db.get(Organisation, org.id).registration_number == NIB  # the evidence stays on record

@@ -94,6 +94,23 @@ def import_page():
     return _page()
 
 
+@bp.get("/import/template.csv")
+def import_template():
+    """The columns and two example rows, to fill in (a product of a member, a request of a new one)."""
+    columns = _columns()
+    examples = [{"organisation": "PT Contoh Mebel", "side": "product", "organisation_kind": "exporter",
+                 "status": "published", "title": "Teak dining chair", "hs_code": "9401.61",
+                 "certifications": "svlk;fsc", "moq": "200", "unit": "pcs", "capacity_per_month": "5000",
+                 "price_usd": "85", "incoterms": "FOB", "language": "en"},
+                {"organisation": "PT Contoh Pangan", "side": "request", "organisation_kind": "importer",
+                 "status": "draft", "title": "Halal beef, frozen", "hs_code": "0202",
+                 "required_certifications": "halal;vet", "quantity": "20", "unit": "t", "max_price_usd": "6500",
+                 "incoterms": "CIF", "language": "id"}]
+    body = exports.to_csv(exports.Table("template", columns, [[row.get(c) for c in columns] for row in examples]))
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="catalogue-template.csv"'})
+
+
 @bp.post("/import")
 def import_upload():
     form = ImportForm()  # reading the form raises RequestEntityTooLarge for an oversized upload

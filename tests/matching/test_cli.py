@@ -106,3 +106,29 @@ def test_csv_headers_are_read_whatever_their_case_and_spacing(tmp_path):
     path.write_text("ID, Title ,Country\np1,Halal beef,kz\n", encoding="utf-8")
     records, bad = read_records(path, Product.from_mapping)
     assert bad == [] and records[0].title == "Halal beef" and records[0].country == "KZ"
+
+
+def test_xlsx_input_reads_like_csv_with_codes_that_excel_made_numbers(tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ID", "Title ", "country", "hs_code", "certifications", "moq"])
+    sheet.append(["teak", "Kursi dan meja makan jati solid", "ID", 940161, "svlk", 200.0])
+    sheet.append(["milk", "Сухое молоко цельное", "KZ", 402, None, None])  # 0402 typed into a number cell
+    sheet.append([None, None, None, None, None, None])  # an empty row is no record
+    sheet.append(["bad", "Chair", "ID", None, None, "many"])
+    products_path = tmp_path / "p.xlsx"
+    workbook.save(products_path)
+    products, bad = read_records(products_path, Product.from_mapping)
+    assert [(p.id, p.hs_code, p.moq) for p in products] == [("teak", "940161", 200.0), ("milk", "0402", None)]
+    assert [(b.line, b.reason.split(":")[0]) for b in bad] == [(5, "moq")]
+    result, rows = run(tmp_path, products_path, write_jsonl(tmp_path / "d.jsonl", DEMANDS))
+    assert result.exit_code == 0 and any(r["product_id"] == "teak" for r in rows)
+
+
+def test_a_broken_workbook_is_a_clear_error(tmp_path):
+    broken = tmp_path / "p.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    result, _ = run(tmp_path, broken, write_jsonl(tmp_path / "d.jsonl", DEMANDS))
+    assert result.exit_code != 0 and "cannot read input" in result.output
