@@ -186,6 +186,7 @@ def cancel(session: Session, *, meeting_id: int, user_id: int) -> Meeting:
         meeting, match = _load(session, meeting_id, user, lock=True)
         if meeting.status == "cancelled":
             raise Refused("stage", _l("This meeting is already cancelled."))
+        _check_open(meeting.introduction)
         meeting.status, meeting.updated_at = "cancelled", utcnow()
         session.add(meeting)
         sides = [match.product.organisation_id, match.request.organisation_id]

@@ -130,7 +130,7 @@ def meeting_panel(match: Match) -> dict | None:
                          proposer=session.get(User, meeting.proposed_by_id),
                          confirmed=meetings.confirmed_slot(meeting),
                          can_confirm=meetings.may_confirm(user, meeting, match) and stage in meetings.OPEN_STAGES,
-                         can_cancel=meeting.status != "cancelled"))
+                         can_cancel=meeting.status != "cancelled" and stage in meetings.OPEN_STAGES))
     return dict(open=stage in meetings.OPEN_STAGES, rows=rows, my_zone=mine, zones=timezones.ZONES,
                 durations=meetings.DURATIONS, can_propose=stage in meetings.OPEN_STAGES)
 
