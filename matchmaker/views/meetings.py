@@ -140,3 +140,9 @@ def slot_time(when, zone_key: str) -> str:
     from matchmaker.services.notifications import format_when
 
     return format_when(when, zone_key)
+
+
+@bp.app_template_global()
+def zone_short(zone_key: str) -> str:
+    """ "WIB (UTC+7)": a column heading; the full name is its title."""
+    return f"{timezones.short_name(zone_key)} ({timezones.offset_label(zone_key)})"
