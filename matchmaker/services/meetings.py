@@ -107,7 +107,8 @@ def propose(session: Session, *, match_id: int, user_id: int, slots: list[str], 
         session.flush()
         session.add_all([MeetingSlot(meeting_id=meeting.id, starts_at=s) for s in starts])
         notifications.notify(session, users=_others(session, match, user), kind="meeting_proposed",
-                             params={"other": _org_name(user)}, match=match, actor_id=user.id)
+                             params={"other": _org_name(user), "times": [t.isoformat() for t in starts]},
+                             match=match, actor_id=user.id)
     return meeting
 
 

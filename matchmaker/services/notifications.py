@@ -175,7 +175,9 @@ def _queue_email(session: Session, user: User, notification: Notification, *, ma
                        explanation=(introduction.explanation if introduction is not None
                                     and notification.kind in WITH_PROFILE else None),
                        contacts=notification.kind == "accepted_both" and other is not None,
-                       country_name=country_name, explain_detail=explain_detail)
+                       country_name=country_name, explain_detail=explain_detail,
+                       times=[format_when(datetime.fromisoformat(t), timezones.for_user(user))
+                              for t in notification.params.get("times", [])])
         env = current_app.jinja_env
         subject = gettext("ID ⇄ KZ Matchmaker: %(text)s", text=text)
         body_text = env.get_template("mail/notification.txt").render(**context)

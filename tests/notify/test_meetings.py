@@ -195,3 +195,14 @@ def test_confirming_a_slot_of_another_meeting_is_a_form_error(accepted, db, clie
     response = client.post(f"/meetings/{meeting.id}/confirm?lang=en", data={"slot_id": "999999"})
     assert response.status_code == 400 and "Choose one of the proposed times." in response.get_data(as_text=True)
     assert only_meeting(db).status == "proposed"
+
+
+def test_the_proposal_email_lists_the_times_in_the_recipients_zone_and_language(accepted, db, client, auth):
+    from matchmaker.models import OutboxMessage
+
+    propose(client, auth, accepted, accepted.seller, f"{DAY}T10:00")
+    db.expire_all()
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.user_id == accepted.purchaser.id)
+                   .order_by(OutboxMessage.id.desc())).first()
+    assert mail.locale == "ru" and "предлагает встречу" in mail.body_text
+    assert "08:00 Астана (UTC+5)" in mail.body_text
