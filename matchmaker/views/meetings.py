@@ -106,8 +106,8 @@ def set_timezone():
         user.timezone = chosen or None
         session.add(user)
     current_user.timezone = user.timezone
-    flash(_("Time zone saved: times are now shown in %(zone)s.", zone=timezones.ZONES[timezones.for_user(user)]),
-          "success")
+    zone = timezones.ZONES[timezones.for_user(user)]
+    flash(_("Time zone saved: times are now shown in %(zone)s.", zone=zone), "success")
     return redirect(url_for("organisations.mine"))
 
 
@@ -129,7 +129,8 @@ def meeting_panel(match: Match) -> dict | None:
         rows.append(dict(meeting=meeting, zones=zones,
                          proposer=session.get(User, meeting.proposed_by_id),
                          confirmed=meetings.confirmed_slot(meeting),
-                         can_confirm=meetings.may_confirm(user, meeting, match) and stage in meetings.OPEN_STAGES,
+                         can_confirm=(meetings.may_confirm(user, meeting, match)
+                                      and stage in meetings.OPEN_STAGES),
                          can_cancel=meeting.status != "cancelled" and stage in meetings.OPEN_STAGES))
     return dict(open=stage in meetings.OPEN_STAGES, rows=rows, my_zone=mine, zones=timezones.ZONES,
                 durations=meetings.DURATIONS, can_propose=stage in meetings.OPEN_STAGES)

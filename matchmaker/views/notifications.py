@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select

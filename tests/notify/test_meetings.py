@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from matchmaker.models import Meeting, Notification, User
-from matchmaker.services import curation, meetings
+from matchmaker.services import curation
 from matchmaker.stages import Stage
 
 DAY = (date.today() + timedelta(days=30)).isoformat()
