@@ -206,3 +206,35 @@ def test_the_proposal_email_lists_the_times_in_the_recipients_zone_and_language(
                    .order_by(OutboxMessage.id.desc())).first()
     assert mail.locale == "ru" and "предлагает встречу" in mail.body_text
     assert "08:00 Астана (UTC+5)" in mail.body_text
+
+
+def test_two_answers_at_once_confirm_one_time_only(accepted, db, client, auth, app, make, eager_thread_switching):
+    import threading
+
+    from sqlmodel import Session
+
+    from matchmaker.services import meetings
+
+    colleague = make.user(accepted.buyer, email="second@astana.example")
+    accepted.move(db, "negotiation", accepted.seller)  # no stage move on confirming: only the lock decides
+    propose(client, auth, accepted, accepted.seller, f"{DAY}T10:00", f"{DAY}T11:00")
+    meeting = only_meeting(db)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def answer(user, slot):
+        with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                meetings.confirm(session, meeting_id=meeting.id, user_id=user.id, slot_id=slot.id)
+                outcomes.append("confirmed")
+            except curation.Refused as refused:
+                outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=answer, args=(user, slot))
+               for user, slot in ((accepted.purchaser, meeting.slots[0]), (colleague, meeting.slots[1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["confirmed", "stage"]
+    assert only_meeting(db).status == "confirmed"
