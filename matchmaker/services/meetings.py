@@ -52,7 +52,8 @@ def parse_slots(values: list[str], zone_key: str, *, now: datetime) -> list[date
         except ValueError:
             local = None
         if local is None:
-            raise Refused("invalid", _l("Enter a date and time such as 2027-03-10 10:00."), field=f"slot_{position}")
+            raise Refused("invalid", _l("Enter a date and time such as 2027-03-10 10:00."),
+                          field=f"slot_{position}")
         starts = local.replace(tzinfo=zone).astimezone(timezone.utc)
         if starts <= now:
             raise Refused("invalid", _l("This time has already passed."), field=f"slot_{position}")
@@ -64,19 +65,14 @@ def parse_slots(values: list[str], zone_key: str, *, now: datetime) -> list[date
     return sorted(found)
 
 
-def _context(session: Session, introduction_id: int, user: Optional[User]) -> tuple[Introduction, Match, bool, bool]:
-    introduction = session.get(Introduction, introduction_id)
-    match = session.get(Match, introduction.match_id)
-    return introduction, match, curation.party_side(user, match) is not None, curation.curates(user, match)
-
-
 def may_see(user: Optional[User], match: Match) -> bool:
     return curation.party_side(user, match) is not None or curation.curates(user, match)
 
 
 def _check_open(introduction: Optional[Introduction]) -> None:
     if introduction is None or curation.stage_of(introduction) not in OPEN_STAGES:
-        raise Refused("stage", _l("A meeting can be arranged once both parties have accepted the introduction."))
+        raise Refused("stage",
+                      _l("A meeting can be arranged once both parties have accepted the introduction."))
 
 
 def propose(session: Session, *, match_id: int, user_id: int, slots: list[str], zone_key: str,
@@ -97,7 +93,8 @@ def propose(session: Session, *, match_id: int, user_id: int, slots: list[str], 
             raise Refused("invalid", _l("Choose how long the meeting lasts."), field="duration_minutes")
         where, note = (where or "").strip(), (note or "").strip()
         if len(where) > WHERE_MAX:
-            raise Refused("invalid", _l("Keep the place or link under %(n)s characters.", n=WHERE_MAX), field="where")
+            raise Refused("invalid", _l("Keep the place or link under %(n)s characters.", n=WHERE_MAX),
+                          field="where")
         if len(note) > NOTE_MAX:
             raise Refused("invalid", _l("Keep the note under %(n)s characters.", n=NOTE_MAX), field="note")
         starts = parse_slots(slots, zone_key, now=now)
@@ -107,7 +104,8 @@ def propose(session: Session, *, match_id: int, user_id: int, slots: list[str], 
         session.flush()
         session.add_all([MeetingSlot(meeting_id=meeting.id, starts_at=s) for s in starts])
         notifications.notify(session, users=_others(session, match, user), kind="meeting_proposed",
-                             params={"other": _org_name(user)}, match=match, actor_id=user.id)
+                             params={"other": _org_name(user), "times": [t.isoformat() for t in starts]},
+                             match=match, actor_id=user.id)
     return meeting
 
 
@@ -121,7 +119,8 @@ def _org_name(user: User) -> str:
     return user.organisation.name if user.organisation else (user.name or user.email)
 
 
-def _load(session: Session, meeting_id: int, user: Optional[User], *, lock: bool = False) -> tuple[Meeting, Match]:
+def _load(session: Session, meeting_id: int, user: Optional[User], *,
+          lock: bool = False) -> tuple[Meeting, Match]:
     if lock:  # two answers to one proposal run one after the other; the second sees the first's
         session.exec(update(Meeting).where(Meeting.id == meeting_id).values(status=Meeting.status))
     meeting = session.get(Meeting, meeting_id, populate_existing=True)
@@ -169,7 +168,8 @@ def confirm(session: Session, *, meeting_id: int, user_id: int, slot_id) -> Meet
         sides = [match.product.organisation_id, match.request.organisation_id]
         notifications.notify(session, users=notifications.members(session, sides),
                              kind="meeting_confirmed", match=match, actor_id=user.id,
-                             params={"other": _org_name(user), "when": timezones.aware(slot.starts_at).isoformat()})
+                             params={"other": _org_name(user),
+                                     "when": timezones.aware(slot.starts_at).isoformat()})
         if curation.stage_of(meeting.introduction) is Stage.ACCEPTED:
             curation.move(session, match_id=match.id, user_id=user.id, action="meeting")
         else:
@@ -186,6 +186,7 @@ def cancel(session: Session, *, meeting_id: int, user_id: int) -> Meeting:
         meeting, match = _load(session, meeting_id, user, lock=True)
         if meeting.status == "cancelled":
             raise Refused("stage", _l("This meeting is already cancelled."))
+        _check_open(meeting.introduction)
         meeting.status, meeting.updated_at = "cancelled", utcnow()
         session.add(meeting)
         sides = [match.product.organisation_id, match.request.organisation_id]
@@ -212,7 +213,8 @@ def ics(session: Session, *, meeting_id: int, user_id: int, base_url: str) -> by
         raise Refused("stage", _l("Only a confirmed meeting can be added to a calendar."))
     supplier, buyer = match.product.organisation, match.request.organisation
     proposer = meeting_proposer(meeting)
-    organiser, attendee = (buyer, supplier) if proposer and proposer.organisation_id == buyer.id else (supplier, buyer)
+    buyer_proposed = proposer is not None and proposer.organisation_id == buyer.id
+    organiser, attendee = (buyer, supplier) if buyer_proposed else (supplier, buyer)
     starts = timezones.aware(slot.starts_at).astimezone(timezone.utc)
     link = f"{base_url.rstrip('/')}/matches/{match.id}"
     calendar = Calendar()

@@ -78,8 +78,8 @@ def render(notification: Notification, reader: Optional[User] = None) -> str:
 
 def format_when(when: datetime, zone_key: str) -> str:
     local = timezones.aware(when).astimezone(timezones.zone(zone_key))
-    return (f"{format_datetime(local, 'EEE d MMM y, HH:mm', tzinfo=timezones.zone(zone_key), locale=str(get_locale()))}"
-            f" {timezones.short_name(zone_key)} ({timezones.offset_label(zone_key, local)})")
+    shown = format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=timezones.zone(zone_key), locale=str(get_locale()))
+    return f"{shown} {timezones.short_name(zone_key)} ({timezones.offset_label(zone_key, local)})"
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -161,7 +161,8 @@ def _other_party(match: Match, user: User) -> Optional[Organisation]:
     return None
 
 
-def _queue_email(session: Session, user: User, notification: Notification, *, match, other, introduction) -> None:
+def _queue_email(session: Session, user: User, notification: Notification, *, match, other,
+                 introduction) -> None:
     from matchmaker.templating import explain_detail  # the engine's vocabulary loads on first use
 
     locale = user.locale if user.locale in INTERFACE_LOCALES else "en"
@@ -175,7 +176,9 @@ def _queue_email(session: Session, user: User, notification: Notification, *, ma
                        explanation=(introduction.explanation if introduction is not None
                                     and notification.kind in WITH_PROFILE else None),
                        contacts=notification.kind == "accepted_both" and other is not None,
-                       country_name=country_name, explain_detail=explain_detail)
+                       country_name=country_name, explain_detail=explain_detail,
+                       times=[format_when(datetime.fromisoformat(t), timezones.for_user(user))
+                              for t in notification.params.get("times", [])])
         env = current_app.jinja_env
         subject = gettext("ID ⇄ KZ Matchmaker: %(text)s", text=text)
         body_text = env.get_template("mail/notification.txt").render(**context)
@@ -213,12 +216,12 @@ def on_introduction_moved(session: Session, *, introduction: Introduction, actio
             notify(users=[u for u in parties if u.organisation_id != acting_side], kind="accepted_by_other",
                    params=params, **tell)
     elif action == "decline":
-        notify(users=parties, kind="declined", params={**params, "reason": introduction.decline_reason or "other"},
-               **tell)
+        reason = introduction.decline_reason or "other"
+        notify(users=parties, kind="declined", params={**params, "reason": reason}, **tell)
     elif action == "reject":
         org = actor.organisation.name if actor and actor.organisation else ""
-        notify(users=[u for u in parties if actor is None or u.organisation_id != actor.organisation_id] + curator,
-               kind="rejected", params={**params, "other": org}, **tell)
+        others = [u for u in parties if actor is None or u.organisation_id != actor.organisation_id]
+        notify(users=others + curator, kind="rejected", params={**params, "other": org}, **tell)
     elif action in {stage.value for stage in PROGRESS}:
         notify(users=parties + curator, kind="stage", params={**params, "stage": introduction.stage}, **tell)
 

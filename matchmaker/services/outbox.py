@@ -109,8 +109,8 @@ def send_due(engine: Engine, settings: SmtpSettings, *, now: Optional[datetime] 
                     message.attempts += 1
                     message.status = "failed"
                     message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                    message.next_attempt_at = (now + timedelta(seconds=FIRST_RETRY_S * 2 ** (message.attempts - 1))
-                                               if message.attempts < MAX_ATTEMPTS else None)
+                    pause = timedelta(seconds=FIRST_RETRY_S * 2 ** (message.attempts - 1))
+                    message.next_attempt_at = now + pause if message.attempts < MAX_ATTEMPTS else None
                     failed += 1
                     log.warning("mail %s to %s failed (attempt %s): %s", message.id, message.to,
                                 message.attempts, error)

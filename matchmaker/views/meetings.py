@@ -106,8 +106,8 @@ def set_timezone():
         user.timezone = chosen or None
         session.add(user)
     current_user.timezone = user.timezone
-    flash(_("Time zone saved: times are now shown in %(zone)s.", zone=timezones.ZONES[timezones.for_user(user)]),
-          "success")
+    zone = timezones.ZONES[timezones.for_user(user)]
+    flash(_("Time zone saved: times are now shown in %(zone)s.", zone=zone), "success")
     return redirect(url_for("organisations.mine"))
 
 
@@ -129,8 +129,9 @@ def meeting_panel(match: Match) -> dict | None:
         rows.append(dict(meeting=meeting, zones=zones,
                          proposer=session.get(User, meeting.proposed_by_id),
                          confirmed=meetings.confirmed_slot(meeting),
-                         can_confirm=meetings.may_confirm(user, meeting, match) and stage in meetings.OPEN_STAGES,
-                         can_cancel=meeting.status != "cancelled"))
+                         can_confirm=(meetings.may_confirm(user, meeting, match)
+                                      and stage in meetings.OPEN_STAGES),
+                         can_cancel=meeting.status != "cancelled" and stage in meetings.OPEN_STAGES))
     return dict(open=stage in meetings.OPEN_STAGES, rows=rows, my_zone=mine, zones=timezones.ZONES,
                 durations=meetings.DURATIONS, can_propose=stage in meetings.OPEN_STAGES)
 
@@ -140,3 +141,9 @@ def slot_time(when, zone_key: str) -> str:
     from matchmaker.services.notifications import format_when
 
     return format_when(when, zone_key)
+
+
+@bp.app_template_global()
+def zone_short(zone_key: str) -> str:
+    """ "WIB (UTC+7)": a column heading; the full name is its title."""
+    return f"{timezones.short_name(zone_key)} ({timezones.offset_label(zone_key)})"

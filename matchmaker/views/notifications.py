@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
@@ -15,7 +14,7 @@ from matchmaker import timezones
 from matchmaker.db import get_session, transaction
 from matchmaker.models import OutboxMessage
 from matchmaker.services import notifications, outbox
-from matchmaker.urls import parse_id
+from matchmaker.urls import page_number, parse_id
 
 bp = Blueprint("notifications", __name__)
 PAGE = 50
@@ -24,10 +23,10 @@ PAGE = 50
 @bp.get("/notifications")
 @login_required
 def index():
-    session = get_session()
-    items = notifications.for_user(session, current_user.id, limit=PAGE)
-    return render_template("notifications/index.html", items=items, render=notifications.render,
-                           unread=sum(1 for n in items if n.read_at is None))
+    session, page = get_session(), page_number()
+    items = notifications.for_user(session, current_user.id, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    return render_template("notifications/index.html", items=items[:PAGE], render=notifications.render,
+                           unread=unread_count(), page=page, more=len(items) > PAGE)
 
 
 @bp.post("/notifications/read")

@@ -11,7 +11,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from matchmaker.models import Meeting, Notification, User
-from matchmaker.services import curation, meetings
+from matchmaker.services import curation
 from matchmaker.stages import Stage
 
 DAY = (date.today() + timedelta(days=30)).isoformat()
@@ -195,3 +195,46 @@ def test_confirming_a_slot_of_another_meeting_is_a_form_error(accepted, db, clie
     response = client.post(f"/meetings/{meeting.id}/confirm?lang=en", data={"slot_id": "999999"})
     assert response.status_code == 400 and "Choose one of the proposed times." in response.get_data(as_text=True)
     assert only_meeting(db).status == "proposed"
+
+
+def test_the_proposal_email_lists_the_times_in_the_recipients_zone_and_language(accepted, db, client, auth):
+    from matchmaker.models import OutboxMessage
+
+    propose(client, auth, accepted, accepted.seller, f"{DAY}T10:00")
+    db.expire_all()
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.user_id == accepted.purchaser.id)
+                   .order_by(OutboxMessage.id.desc())).first()
+    assert mail.locale == "ru" and "предлагает встречу" in mail.body_text
+    assert "08:00 Астана (UTC+5)" in mail.body_text
+
+
+def test_two_answers_at_once_confirm_one_time_only(accepted, db, client, auth, app, make, eager_thread_switching):
+    import threading
+
+    from sqlmodel import Session
+
+    from matchmaker.services import meetings
+
+    colleague = make.user(accepted.buyer, email="second@astana.example")
+    accepted.move(db, "negotiation", accepted.seller)  # no stage move on confirming: only the lock decides
+    propose(client, auth, accepted, accepted.seller, f"{DAY}T10:00", f"{DAY}T11:00")
+    meeting = only_meeting(db)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def answer(user, slot):
+        with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            barrier.wait()
+            try:
+                meetings.confirm(session, meeting_id=meeting.id, user_id=user.id, slot_id=slot.id)
+                outcomes.append("confirmed")
+            except curation.Refused as refused:
+                outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=answer, args=(user, slot))
+               for user, slot in ((accepted.purchaser, meeting.slots[0]), (colleague, meeting.slots[1]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["confirmed", "stage"]
+    assert only_meeting(db).status == "confirmed"

@@ -156,3 +156,16 @@ def kinds_unread(db, user):
     db.expire_all()
     return len(db.exec(select(Notification).where(Notification.user_id == user.id,
                                                   Notification.read_at.is_(None))).all())
+
+
+def test_the_list_pages_by_fifty(pair, db, client, auth):
+    for n in range(55):
+        db.add(Notification(user_id=pair.seller.id, kind="stage",
+                            params={"product": f"P{n}", "request": "R", "stage": "meeting"}))
+    db.commit()
+    auth.login(pair.seller.email)
+    first = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert first.count('class="notification') == 50 and "Older notifications" in first
+    second = client.get("/notifications?lang=en&page=2").get_data(as_text=True)
+    assert second.count('class="notification') == 5 and "Newer notifications" in second
+    assert 'class="badge">55' in second
