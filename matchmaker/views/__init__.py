@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.views import accounts, admin, catalog, hs_picker, main, matches, organisations
+    from matchmaker.views import search
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
@@ -14,3 +15,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hs_picker.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(matches.bp)
+    app.register_blueprint(search.bp)

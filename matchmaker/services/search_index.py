@@ -1,0 +1,135 @@
+"""The process-wide engine index that ``/search`` ranks with: one per side, per catalogue version.
+
+Search and matching agree because search asks the matching engine: the query becomes a request (to
+search products) or a product (to search requests), and the engine's own index ranks the published
+items with words, cross-lingual concepts, HS and spelling. The index is built from the published items
+once per catalogue *version*, a cheap aggregate (count, latest change, organisations' versions), and
+shared by every request thread: built under a lock, then only read. Each snapshot also keeps the
+catalogue's own words (for "did you mean") and its organisations' names (for company-name search).
+
+``rank`` is the one function that talks to the engine; when the engine becomes a fitted artefact
+(fit / add / remove / load), only this module changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import contains_eager
+from sqlmodel import Session, func, select
+
+from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
+from matchmaker.matching.explain import Explanation
+from matchmaker.matching.normalise import normalise
+from matchmaker.models import BuyingRequest, Organisation, ProductProfile
+from matchmaker.services.matches import to_engine_demand, to_engine_product
+
+MODELS = {"products": ProductProfile, "requests": BuyingRequest}
+DEPTH = 300        # the most relevant items the engine ranks for one query; facets narrow within them
+_RANKED_KEPT = 256  # queries remembered per snapshot (facets, pages and sorts of one query reuse them)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One item the engine found for a query: its id, score (0..1) and explanation."""
+
+    item_id: int
+    score: float
+    explanation: Explanation
+
+
+@dataclass
+class Snapshot:
+    """The engine's index of one side's published items, as of ``version``."""
+
+    version: tuple
+    side: str
+    index: Any                      # ProductIndex or DemandIndex (later: the fitted artefact)
+    terms: tuple[str, ...]          # the catalogue's words, for "did you mean"
+    organisations: tuple[tuple[int, str], ...]  # (id, case-folded name) of organisations with items
+    positions: dict[int, int] = field(default_factory=dict)  # item id -> its place in the index
+    _ranked: OrderedDict = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rank(self, text: str) -> list[Ranked]:
+        """The engine's ranking for a query text, remembered for the next page or facet."""
+        key = normalise(text)
+        with self._lock:
+            if key in self._ranked:
+                self._ranked.move_to_end(key)
+                return self._ranked[key]
+        found = rank(self.index, self.side, text)
+        with self._lock:
+            self._ranked[key] = found
+            while len(self._ranked) > _RANKED_KEPT:
+                self._ranked.popitem(last=False)
+        return found
+
+    def profile_of(self, item_id: int):
+        """The engine's reading of one indexed item (its language and concepts), or None."""
+        position = self.positions.get(item_id)
+        return None if position is None else self.index.profiles[position]
+
+
+def rank(index, side: str, text: str, *, k: int = DEPTH) -> list[Ranked]:
+    """Ask the engine: the query as a record of the other side, ranked against this side's index.
+
+    Without a country and certificates of its own, the query meets every published item; a query
+    that names halal asks for halal, as a request would.
+    """
+    if len(index) == 0:
+        return []
+    title = text[:200]
+    query = Demand(id="search", title=title) if side == "products" else Product(id="search", title=title)
+    return [Ranked(int(m.product_id if side == "products" else m.demand_id), m.score, m.explanation)
+            for m in index.top(query, k=min(k, len(index)))]
+
+
+_snapshots: dict[tuple[str, str], Snapshot] = {}
+_build_lock = threading.Lock()
+
+
+def version(session: Session, side: str) -> tuple:
+    """Changes whenever a published item or an organisation changes (three aggregate queries)."""
+    model = MODELS[side]
+    items = session.exec(select(func.count(), func.max(model.updated_at), func.max(model.id))
+                         .where(model.status == "published")).one()
+    organisations = session.exec(select(func.count(), func.sum(Organisation.version))).one()
+    return tuple(str(value) for value in (*items, *organisations))
+
+
+def snapshot(session: Session, side: str) -> Snapshot:
+    """The current snapshot of this side, built at most once per version in the whole process."""
+    key = (str(session.get_bind().url), side)
+    current = version(session, side)
+    found = _snapshots.get(key)
+    if found is not None and found.version == current:
+        return found
+    with _build_lock:
+        found = _snapshots.get(key)
+        if found is None or found.version != current:
+            found = _snapshots[key] = _build(session, side, current)
+    return found
+
+
+def _build(session: Session, side: str, current: tuple) -> Snapshot:
+    model = MODELS[side]
+    items = session.exec(select(model).join(Organisation).options(contains_eager(model.organisation))
+                         .where(model.status == "published").order_by(model.id)).all()
+    convert = to_engine_product if side == "products" else to_engine_demand
+    records = [convert(item) for item in items]
+    index = (ProductIndex if side == "products" else DemandIndex)(records)
+    terms = sorted({word for item in items for word in normalise(f"{item.title} {item.description}").split()
+                    if len(word) >= 4 and word.isalpha()})
+    names = {item.organisation.id: item.organisation.name.casefold() for item in items}
+    return Snapshot(current, side, index, tuple(terms), tuple(sorted(names.items())),
+                    {item.id: position for position, item in enumerate(items)})
+
+
+def clear() -> None:
+    """Forget every snapshot (tests, or after a bulk import)."""
+    with _build_lock:
+        _snapshots.clear()
