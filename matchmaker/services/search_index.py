@@ -133,3 +133,22 @@ def clear() -> None:
     """Forget every snapshot (tests, or after a bulk import)."""
     with _build_lock:
         _snapshots.clear()
+        _organisation_texts.clear()
+
+
+_organisation_texts: dict[str, tuple[tuple, tuple[tuple[int, str], ...]]] = {}
+
+
+def organisation_texts(session: Session) -> tuple[tuple[int, str], ...]:
+    """(id, case-folded name, city and description) of every organisation, cached per version: the
+    directory's box compares case-folded text in Python, since SQLite folds only ASCII («Сыр»)."""
+    key = str(session.get_bind().url)
+    current = tuple(str(v) for v in session.exec(select(func.count(), func.sum(Organisation.version),
+                                                        func.max(Organisation.id))).one())
+    found = _organisation_texts.get(key)
+    if found is None or found[0] != current:
+        rows = session.exec(select(Organisation.id, Organisation.name, Organisation.city,
+                                   Organisation.description)).all()
+        found = _organisation_texts[key] = (current, tuple(
+            (org_id, f"{name}\n{city}\n{description}".casefold()) for org_id, name, city, description in rows))
+    return found[1]
