@@ -11,6 +11,7 @@ no page loads more rows than it shows.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -127,7 +128,7 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
                  .where(*_conditions(side, here, filters)).order_by(*_order(side, here, sort))
                  .offset((page - 1) * page_size).limit(page_size))
     items = session.exec(statement).all()
-    hits = [_hit(item, here) for item in items]
+    hits = _hits(items, here)
     results = Results(query, side, sort, filters, Page(hits, page, page_size, total),
                       _facets(session, side, here, filters),
                       {s: _count(session, s, matched[s], _for_side(s, filters)) for s in SIDES})
@@ -217,10 +218,17 @@ def _facets(session: Session, side: str, matched: _Query, filters: Filters) -> d
                       key=lambda pair: (-pair[1], pair[0]))
 
     def listed(name: str, column, codes) -> list[tuple[str, int]]:
-        sums = [func.sum(case((_contains(column, code), 1), else_=0)) for code in codes]
-        row = session.exec(select(*sums).select_from(model).join(Organisation)
-                           .where(*_conditions(side, matched, filters, skip=name))).one()
-        return [(code, int(n or 0)) for code, n in zip(codes, row) if n]
+        # One GROUP BY over the lists as stored (a catalogue holds few distinct combinations), then
+        # each code's count is the sum over the combinations that hold it.
+        as_text = cast(column, String)
+        statement = (select(as_text, func.count(model.id)).select_from(model).join(Organisation)
+                     .where(*_conditions(side, matched, filters, skip=name)).group_by(as_text))
+        counts = dict.fromkeys(codes, 0)
+        for stored, n in session.exec(statement).all():
+            for code in set(json.loads(stored or "[]")):
+                if code in counts:
+                    counts[code] += n
+        return [(code, n) for code, n in counts.items() if n]
 
     chapter = func.substr(model.hs_code, 1, 2)
     verified = session.exec(select(func.count(model.id)).select_from(model).join(Organisation)
@@ -255,64 +263,86 @@ def _order(side: str, matched: _Query, sort: str) -> list:
 
 
 # -- why each result was found ----------------------------------------------------------------------
-def _hit(item, matched: _Query) -> Hit:
-    ranked = matched.ranked.get(item.id)
-    summary = (item.description or "")[:240]
+@dataclass
+class _Reading:
+    """The query read once per request: its content words and their stems, its language, the
+    concepts it names (with the words that named them)."""
+
+    words: list[str]
+    language: str
+    stop: frozenset[str]
+    asked: dict[str, str]
+    _stems: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, text: str, vocabulary) -> "_Reading":
+        words = normalise(text).split()
+        language = detect_language(words)
+        stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
+        asked: dict[str, str] = {}
+        for hit in vocabulary.tag(text) if vocabulary is not None else ():
+            asked.setdefault(hit.concept, hit.words)
+        return cls([w for w in words if w not in stop], language, frozenset(stop), asked)
+
+    def stems(self, language: str) -> set[str]:
+        """The query's words as keys of an item in ``language`` (and of the query's own language)."""
+        if language not in self._stems:
+            self._stems[language] = {stem(w, lang) for w in self.words for lang in {self.language, language}}
+        return self._stems[language]
+
+
+def _hits(items, matched: _Query) -> list[Hit]:
     if not matched.text:
-        return Hit(item, None, [(item.title, False)], [(summary, False)])
-    words, concepts, bridges = _reading(item, matched)
-    is_match = _matcher(matched.text, words, _item_language(item, matched))
-    return Hit(item, ranked.score if ranked else None, segments(item.title, is_match),
-               segments(summary, is_match), bridges)
-
-
-def _item_language(item, matched: _Query) -> str:
-    profile = matched.snapshot.profile_of(item.id) if matched.snapshot else None
-    return profile.language if profile is not None else item.language
-
-
-def _reading(item, matched: _Query) -> tuple[set[str], set[str], list[tuple[str, ...]]]:
-    """The item's words that name a concept the query names, those concepts, and the bridges
-    («мебель» ≈ furniture ≈ mebel) when the query and the item are in different languages."""
+        return [Hit(item, None, [(item.title, False)], [(_summary(item), False)]) for item in items]
     snap = matched.snapshot
-    profile = snap.profile_of(item.id) if snap else None
-    if profile is None:
-        return set(), set(), []
-    vocabulary = snap.index.vocabulary
-    asked = {}
-    for hit in vocabulary.tag(matched.text):
-        asked.setdefault(hit.concept, hit.words)
-    shared = [hit for hit in profile.hits if hit.concept in asked]
-    words = {word for hit in shared for word in normalise(hit.words).split()}
-    query_language = detect_language(normalise(matched.text).split())
+    reading = _Reading.of(matched.text, snap.index.vocabulary if snap else None)
+    hits = []
+    for item in items:
+        ranked = matched.ranked.get(item.id)
+        profile = snap.profile_of(item.id) if snap else None
+        language = profile.language if profile is not None else item.language
+        shared = [hit for hit in profile.hits if hit.concept in reading.asked] if profile is not None else []
+        words = {word for hit in shared for word in normalise(hit.words).split()}
+        is_match = _matcher(reading, words, language)
+        bridges = _bridges(reading, shared, snap.index.vocabulary) if shared and language != reading.language else []
+        hits.append(Hit(item, ranked.score if ranked else None, segments(item.title, is_match),
+                        segments(_summary(item), is_match), bridges))
+    return hits
+
+
+def _summary(item) -> str:
+    return (item.description or "")[:240]
+
+
+def _bridges(reading: _Reading, shared, vocabulary) -> list[tuple[str, ...]]:
+    """«мебель» ≈ furniture ≈ mebel: for each concept the query and the item share, the query's words,
+    the concept's English name and the item's words (repeats left out)."""
     bridges, seen = [], set()
-    if query_language != profile.language:
-        for hit in shared:
-            if hit.concept in seen or len(bridges) == _MAX_BRIDGES:
-                continue
-            seen.add(hit.concept)
-            chain = []
-            for term in (asked[hit.concept], vocabulary.label(hit.concept, "en"), hit.words):
-                if term and term.casefold() not in (t.casefold() for t in chain):
-                    chain.append(term)
-            if len(chain) > 1:
-                bridges.append(tuple(chain))
-    return words, {hit.concept for hit in shared}, bridges
+    for hit in shared:
+        if hit.concept in seen or len(bridges) == _MAX_BRIDGES:
+            continue
+        seen.add(hit.concept)
+        chain: list[str] = []
+        for term in (reading.asked[hit.concept], vocabulary.label(hit.concept, "en"), hit.words):
+            if term and term.casefold() not in {t.casefold() for t in chain}:
+                chain.append(term)
+        if len(chain) > 1:
+            bridges.append(tuple(chain))
+    return bridges
 
 
-def _matcher(text: str, concept_words: set[str], language: str):
-    query_words = normalise(text).split()
-    query_language = detect_language(query_words)
-    stop = STOPWORDS.get(query_language, frozenset()) | STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
-    content = [w for w in query_words if w not in stop]
-    stems = {stem(w, lang) for w in content for lang in {query_language, language}}
-    long_words = [w for w in content if len(w) >= 5 and not w.isdigit()]
+def _matcher(reading: _Reading, concept_words: set[str], language: str):
+    """Whether a word of an item is one the query asked for: the same word, the same key (stem,
+    lemma), a word naming a concept the query names, or a close spelling of a long query word."""
+    stems = reading.stems(language)
+    stop = reading.stop | STOPWORDS.get(language, frozenset())
+    long_words = [w for w in reading.words if len(w) >= 5 and not w.isdigit()]
 
     def is_match(token: str) -> bool:
         word = normalise(token)
         if not word or word in stop:
             return False
-        if word in concept_words or word in content or stem(word, language) in stems:
+        if word in concept_words or word in reading.words or stem(word, language) in stems:
             return True
         return len(word) >= 5 and any(fuzz.ratio(word, q) >= _FUZZY_HIGHLIGHT for q in long_words)
     return is_match

@@ -93,12 +93,16 @@ _build_lock = threading.Lock()
 
 
 def version(session: Session, side: str) -> tuple:
-    """Changes whenever a published item or an organisation changes (three aggregate queries)."""
+    """Changes whenever a published item or an organisation changes (one aggregate query)."""
     model = MODELS[side]
-    items = session.exec(select(func.count(), func.max(model.updated_at), func.max(model.id))
-                         .where(model.status == "published")).one()
-    organisations = session.exec(select(func.count(), func.sum(Organisation.version))).one()
-    return tuple(str(value) for value in (*items, *organisations))
+    published = model.status == "published"
+    row = session.exec(select(
+        select(func.count(model.id)).where(published).scalar_subquery(),
+        select(func.max(model.updated_at)).where(published).scalar_subquery(),
+        select(func.max(model.id)).where(published).scalar_subquery(),
+        select(func.count(Organisation.id)).scalar_subquery(),
+        select(func.sum(Organisation.version)).scalar_subquery())).one()
+    return tuple(str(value) for value in row)
 
 
 def snapshot(session: Session, side: str) -> Snapshot:
