@@ -151,8 +151,12 @@ def test_plain_get_is_the_whole_page_and_htmx_gets_the_results(client, make):
     html = page.get_data(as_text=True)
     assert "<html" in html and 'method="get"' in html and 'name="q"' in html and "<mark>Teak</mark> dining chair" in html
     assert 'hx-push-url="true"' in html and "keyup changed delay:300ms" in html and 'form="search-form"' in html
+    assert "HX-Request" in page.headers["Vary"]
     partial = client.get("/search/?q=teak", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in partial and "<mark>Teak</mark> dining chair" in partial and 'name="sector"' in partial
+    # htmx restoring a page it no longer holds asks for the whole page.
+    restored = client.get("/search/?q=teak", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.get_data(as_text=True)
 
 
 def test_the_nav_links_to_search(client):

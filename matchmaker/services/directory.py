@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
 from matchmaker.services import search_index
 from matchmaker.services.catalog import Page
+from matchmaker.services.search import choice
 from matchmaker.vocabulary import CERTIFICATIONS, ORGANISATION_KINDS, SECTORS
 
 PAGE_SIZE = 20
@@ -37,8 +38,7 @@ class DirectoryFilters:
     @classmethod
     def parse(cls, args) -> "DirectoryFilters":
         def pick(name: str, known) -> str:
-            value = (args.get(name) or "").strip()
-            return value if value in known else ""
+            return choice(args, name, known)
         country = (args.get("country") or "").strip().upper()
         return cls(kind=pick("kind", ORGANISATION_KINDS), country=country if len(country) == 2 and country.isalpha() else "",
                    sector=pick("sector", SECTORS), certification=pick("certification", CERTIFICATIONS),

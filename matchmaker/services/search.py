@@ -56,8 +56,7 @@ class Filters:
     def parse(cls, args) -> "Filters":
         """Read the facets from a query string (anything unknown is ignored, never an error)."""
         def pick(name: str, known) -> str:
-            value = (args.get(name) or "").strip()
-            return value if value in known else ""
+            return choice(args, name, known)
         chapter = (args.get("chapter") or "").strip()
         country = (args.get("country") or "").strip().upper()
         try:
@@ -76,6 +75,12 @@ class Filters:
                   "certification": self.certification, "incoterm": self.incoterm,
                   "verified": "1" if self.verified else "", "moq_max": f"{self.moq_max:g}" if self.moq_max is not None else ""}
         return {name: value for name, value in values.items() if value}
+
+
+def choice(args, name: str, known) -> str:
+    """A query argument if it is one of the ``known`` codes, else "" (junk is "any", not an error)."""
+    value = (args.get(name) or "").strip()
+    return value if value in known else ""
 
 
 @dataclass

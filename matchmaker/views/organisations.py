@@ -14,6 +14,7 @@ from matchmaker.services import catalog, directory, matches, organisations
 from matchmaker.services.editing import StaleEdit
 from matchmaker.urls import page_number
 from matchmaker.views.conflicts import conflict_with
+from matchmaker.views.search import page_or_partial
 from matchmaker.vocabulary import CERTIFICATIONS
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -29,8 +30,7 @@ def index():
     """The supplier directory: anyone may search it; it shows no contact details."""
     found = directory.find(get_session(), query=request.args.get("q", ""),
                            filters=directory.DirectoryFilters.parse(request.args), page=page_number())
-    partial = request.htmx and not request.htmx.boosted
-    return render_template("organisations/_list.html" if partial else "organisations/index.html", found=found,
+    return page_or_partial("organisations/index.html", "organisations/_list.html", found=found,
                            certifications=list(CERTIFICATIONS))
 
 

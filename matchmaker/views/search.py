@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 
 from matchmaker.db import get_session
 from matchmaker.services import search as service
@@ -17,7 +17,14 @@ def index():
                              side=request.args.get("side", "products"),
                              filters=service.Filters.parse(request.args),
                              sort=request.args.get("sort", "relevance"), page=page_number())
-    # The box and the facets send htmx requests: they get the results alone (facets included, as
-    # their counts change with the query); a plain GET, or a boosted link, gets the page.
-    partial = request.htmx and not request.htmx.boosted
-    return render_template("search/_results.html" if partial else "search/index.html", results=results)
+    return page_or_partial("search/index.html", "search/_results.html", results=results)
+
+
+def page_or_partial(page: str, partial: str, **context):
+    """The partial for the box's and the facets' htmx requests (facets included, as their counts change
+    with the query); the whole page for a plain GET, a boosted link, or htmx restoring a history entry
+    it no longer holds. One URL gives both, so caches are told the answer varies with HX-Request."""
+    wanted = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    response = make_response(render_template(partial if wanted else page, **context))
+    response.vary.add("HX-Request")
+    return response
