@@ -218,3 +218,30 @@ def test_hs_prefixes_are_read_from_the_box():
     assert search.hs_prefixes("9403 teak") == ["9403"]
     assert search.hs_prefixes("0306.17 shrimp 1") == ["030617"]
     assert search.hs_prefixes("teak") == []
+
+
+def test_search_ranks_exactly_as_matching_does():
+    from matchmaker.matching import Demand, Product, ProductIndex
+
+    index = ProductIndex([Product("1", "Kursi makan jati solid", hs_code="940161", country="ID"),
+                          Product("2", "Teak garden bench", hs_code="940169", country="ID"),
+                          Product("3", "Lemari pakaian jati", hs_code="940350", country="ID"),
+                          Product("4", "Tuna sirip kuning steak beku", hs_code="030487", country="ID"),
+                          Product("5", "Meja makan jati", hs_code="940360", country="ID")])
+    for query in ("мебель из тика", "teak furnitre", "steak tuna", "meja"):
+        public = index.top(Demand("search", query), k=5)
+        assert [(r.item_id, r.score) for r in search_index.rank(index, "products", query)] == \
+            [(int(m.product_id), m.score) for m in public]
+
+    class PublicOnly:  # an engine offering only the public API gives the same through it
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __len__(self):
+            return len(self.inner)
+
+        def top(self, query, *, k):
+            return self.inner.top(query, k=k)
+
+    assert search_index.rank(PublicOnly(index), "products", "мебель из тика") == \
+        search_index.rank(index, "products", "мебель из тика")

@@ -261,7 +261,7 @@ def _order(side: str, matched: _Query, sort: str) -> list:
     if matched.organisations:  # a company's name typed in full: its items first
         order.append(case((col(model.organisation_id).in_(sorted(matched.organisations)), 0), else_=1))
     if matched.ranked:
-        best_first = sorted(matched.ranked.values(), key=lambda r: (-r.score, r.item_id))
+        best_first = list(matched.ranked.values())  # the engine's order (score, then its tie-break)
         order.append(case({r.item_id: place for place, r in enumerate(best_first)}, value=model.id,
                           else_=len(best_first)))
     return order + newest

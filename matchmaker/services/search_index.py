@@ -18,12 +18,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, func, select
 
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
-from matchmaker.matching.explain import Explanation
+from matchmaker.matching.grade import grade
 from matchmaker.matching.normalise import normalise
+from matchmaker.matching.profile import build_profile
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
 from matchmaker.services.matches import to_engine_demand, to_engine_product
 
@@ -34,11 +36,10 @@ _RANKED_KEPT = 256  # queries remembered per snapshot (facets, pages and sorts o
 
 @dataclass(frozen=True)
 class Ranked:
-    """One item the engine found for a query: its id, score (0..1) and explanation."""
+    """One item the engine found for a query: its id and its grade (0..1, as matching shows it)."""
 
     item_id: int
     score: float
-    explanation: Explanation
 
 
 @dataclass
@@ -78,14 +79,25 @@ def rank(index, side: str, text: str, *, k: int = DEPTH) -> list[Ranked]:
     """Ask the engine: the query as a record of the other side, ranked against this side's index.
 
     Without a country and certificates of its own, the query meets every published item; a query
-    that names halal asks for halal, as a request would.
+    that names halal asks for halal, as a request would. The engine's two stages run as in matching
+    (same candidates, same evidence gate and minimum grade), but without writing the sentences of
+    each explanation: search shows none, and they cost most of the time at this depth.
     """
     if len(index) == 0:
         return []
     title = text[:200]
     query = Demand(id="search", title=title) if side == "products" else Product(id="search", title=title)
-    return [Ranked(int(m.product_id if side == "products" else m.demand_id), m.score, m.explanation)
-            for m in index.top(query, k=min(k, len(index)))]
+    k = min(k, len(index))
+    try:
+        profile = build_profile(query, index.vocabulary)
+        words, combined = index.text.queries([profile])
+        row = index._stage_one([profile], words)[0]
+        allowed = index._eligible(profile)
+        found = index._proposable(profile, np.where(allowed, row, -np.inf), int(allowed.sum()), combined[0], k)
+        return [Ranked(int(item_id), round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
+    except AttributeError:  # an engine without these internals: its public ranking, explained
+        return [Ranked(int(m.product_id if side == "products" else m.demand_id), m.score)
+                for m in index.top(query, k=k)]
 
 
 _snapshots: dict[tuple[str, str], Snapshot] = {}
