@@ -245,3 +245,18 @@ def test_search_ranks_exactly_as_matching_does():
 
     assert search_index.rank(PublicOnly(index), "products", "мебель из тика") == \
         search_index.rank(index, "products", "мебель из тика")
+
+
+def test_a_narrow_facet_ranks_among_its_own_items(app, make, monkeypatch):
+    """With room for two results per query, two of the four teak products are not among the overall
+    best two; a facet that only they pass still finds each, as the engine ranks among allowed items."""
+    monkeypatch.setattr(search_index, "DEPTH", 2)
+    org = make.organisation()
+    products = {code: make.product(org, title=title, certifications=[code]) for code, title in (
+        ("svlk", "Teak dining chair"), ("fsc", "Teak garden bench"), ("eac", "Teak coffee table"),
+        ("haccp", "Teak serving tray"))}
+    best = {hit.item.id for hit in run(app, query="teak").page.items}
+    assert len(best) == 2
+    for code, item in products.items():
+        if item.id not in best:
+            assert titles(run(app, query="teak", filters=Filters(certification=code))) == [item.title]

@@ -124,8 +124,11 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     side = side if side in SIDES else "products"
     sort = sort if sort in SORTS else "relevance"
     query = " ".join(query.split())[:QUERY_MAX]
+    # The box's matches on each side; the facets' counts are taken over them. The results are ranked
+    # among the items the facets allow, so a narrow facet keeps the best of its own items.
     matched = {s: _match(session, s, query) for s in SIDES}
-    here = matched[side]
+    narrowed = {s: _narrow(session, s, matched[s], _for_side(s, filters)) for s in SIDES}
+    here = narrowed[side]
     model = MODELS[side]
     total = _count(session, side, here, filters)
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
@@ -135,8 +138,8 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     items = session.exec(statement).all()
     hits = _hits(items, here)
     results = Results(query, side, sort, filters, Page(hits, page, page_size, total),
-                      _facets(session, side, here, filters),
-                      {s: _count(session, s, matched[s], _for_side(s, filters)) for s in SIDES})
+                      _facets(session, side, matched[side], filters),
+                      {s: _count(session, s, narrowed[s], _for_side(s, filters)) for s in SIDES})
     if total == 0 and query and here.snapshot is not None:
         results.suggestion = suggest(here.snapshot, query)
     return results
@@ -148,19 +151,38 @@ def _for_side(side: str, filters: Filters) -> Filters:
 
 # -- what the box matches -------------------------------------------------------------------------
 def _match(session: Session, side: str, text: str) -> _Query:
-    model = MODELS[side]
     if not text:
         return _Query(text, true(), {}, frozenset(), None)
     snap = search_index.snapshot(session, side)
     ranked = {r.item_id: r for r in snap.rank(text)} if _has_words(text) else {}
-    prefixes = hs_prefixes(text)
     folded = text.casefold()
     organisations = frozenset(org for org, name in snap.organisations if len(folded) >= 3 and folded in name)
+    return _Query(text, _found(side, text, ranked, organisations), ranked, organisations, snap)
+
+
+def _narrow(session: Session, side: str, matched: _Query, filters: Filters) -> _Query:
+    """The box's matches ranked again among the items the facets allow (their ids from the database,
+    a mask on the engine's index), when a facet is chosen and the engine ranked anything."""
+    if not matched.ranked or not filters.args():
+        return matched
+    model = MODELS[side]
+    allowed = frozenset(session.exec(select(model.id).join(Organisation).where(
+        *_conditions(side, _ANY, filters))).all())
+    ranked = {r.item_id: r for r in matched.snapshot.rank(matched.text, allowed=allowed)}
+    return replace(matched, condition=_found(side, matched.text, ranked, matched.organisations), ranked=ranked)
+
+
+def _found(side: str, text: str, ranked: dict, organisations: frozenset[int]):
+    """Ranked by the engine, or an HS code by prefix, or an organisation by name."""
+    model = MODELS[side]
     found = [col(model.id).in_(list(ranked))] if ranked else []
-    found += [col(model.hs_code).startswith(prefix, autoescape=True) for prefix in prefixes]
+    found += [col(model.hs_code).startswith(prefix, autoescape=True) for prefix in hs_prefixes(text)]
     if organisations:
         found.append(col(model.organisation_id).in_(sorted(organisations)))
-    return _Query(text, or_(*found) if found else false(), ranked, organisations, snap)
+    return or_(*found) if found else false()
+
+
+_ANY = _Query("", true(), {}, frozenset(), None)  # the facets alone, whatever the box says
 
 
 def _has_words(text: str) -> bool:
