@@ -260,3 +260,16 @@ def test_a_narrow_facet_ranks_among_its_own_items(app, make, monkeypatch):
     for code, item in products.items():
         if item.id not in best:
             assert titles(run(app, query="teak", filters=Filters(certification=code))) == [item.title]
+
+
+def test_a_large_catalogue_is_refitted_in_the_background(app, make, monkeypatch):
+    """From BACKGROUND_FROM items, a search never waits for a new index: it answers from the previous
+    snapshot while one thread builds the next, then from the new one."""
+    monkeypatch.setattr(search_index, "BACKGROUND_FROM", 1)
+    org = make.organisation()
+    make.product(org, title="Teak dining chair")
+    assert run(app, query="rattan").page.total == 0
+    make.product(org, title="Rattan lounge chair", hs_code="940152")
+    assert run(app, query="rattan").page.total == 0  # the previous snapshot, while the next is built
+    search_index.wait_for_rebuilds()
+    assert titles(run(app, query="rattan")) == ["Rattan lounge chair"]

@@ -129,17 +129,56 @@ def version(session: Session, side: str) -> tuple:
 
 
 def snapshot(session: Session, side: str) -> Snapshot:
-    """The current snapshot of this side, built at most once per version in the whole process."""
+    """The current snapshot of this side, built at most once per version in the whole process.
+
+    A catalogue of ``BACKGROUND_FROM`` items or more is rebuilt by a background thread while the
+    previous snapshot keeps answering (a search never waits tens of seconds for a fit); a smaller one
+    is rebuilt at once, so a new publication is found by the next search.
+    """
     key = (str(session.get_bind().url), side)
     current = version(session, side)
     found = _snapshots.get(key)
     if found is not None and found.version == current:
+        return found
+    if found is not None and len(found.index) >= BACKGROUND_FROM:
+        _rebuild_later(session.get_bind(), key)
         return found
     with _build_lock:
         found = _snapshots.get(key)
         if found is None or found.version != current:
             found = _snapshots[key] = _build(session, side, current)
     return found
+
+
+BACKGROUND_FROM = 5_000
+_rebuilding: dict[tuple[str, str], threading.Thread] = {}
+
+
+def _rebuild_later(bind, key: tuple[str, str]) -> None:
+    with _build_lock:
+        if key in _rebuilding:
+            return
+        thread = _rebuilding[key] = threading.Thread(target=_rebuild, args=(bind, key), daemon=True,
+                                                     name=f"search-index-{key[1]}")
+    thread.start()
+
+
+def _rebuild(bind, key: tuple[str, str]) -> None:
+    try:
+        with Session(bind) as session:
+            current = version(session, key[1])
+            built = _build(session, key[1], current)
+        with _build_lock:
+            _snapshots[key] = built
+    finally:
+        with _build_lock:
+            _rebuilding.pop(key, None)
+
+
+def wait_for_rebuilds(timeout: float = 60) -> None:
+    """Block until the background rebuilds under way are done (tests, benchmarks)."""
+    for thread in list(_rebuilding.values()):
+        thread.join(timeout)
 
 
 def _build(session: Session, side: str, current: tuple) -> Snapshot:

@@ -78,3 +78,12 @@ def test_the_pushed_url_carries_only_the_chosen_facets(page, live_server, make):
     page.locator("#search-q").press_sequentially("teak", delay=20)
     page.wait_for_url(re.compile(r"q=teak"))
     assert "sector=" not in page.url and "country=" not in page.url
+
+
+def test_search_and_directory_fit_a_phone(page, live_server, make):
+    catalogue(make)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/search/?q=мебель из тика", "/search/?q=9403&side=requests", "/organisations/?q=jati"):
+        page.goto(f"{live_server}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
