@@ -52,8 +52,10 @@ def percentile(values: list[float], share: float) -> float:
 def measure(app, repeat: int) -> None:
     client = app.test_client()
     started = time.perf_counter()
-    client.get("/search/?q=teak")
-    client.get("/search/?q=teak&side=requests")
+    for _ in range(2):  # a large catalogue is refitted in the background: wait for it, then ask again
+        client.get("/search/?q=teak")
+        client.get("/search/?q=teak&side=requests")
+        search_index.wait_for_rebuilds(600)
     print(f"  index build (both sides) + first search: {(time.perf_counter() - started) * 1000:.0f} ms")
     cold_all, warm_all = [], []
     print(f"  {'query':22} {'cold median':>12} {'cold p95':>9} {'warm median':>12} {'warm p95':>9}  (ms)")
