@@ -40,7 +40,7 @@ BROADER = "broader"
 _TYPO_CUTOFF = 86
 # Words that open an exclusion, up to the end of their clause.
 _EXCLUDING = frozenset({"excluding", "except", ("other", "than"), ("not", "including"), "kecuali",
-                        ("tidak", "termasuk"), "selain", "исключением", "кроме", "исключая"})
+                        ("tidak", "termasuk"), "selain", "bukan", "исключением", "кроме", "исключая"})
 _EXCLUDING_FIRST = frozenset(m if isinstance(m, str) else m[0] for m in _EXCLUDING)
 _DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = re.compile(r"[;:,()\[\]\n]")

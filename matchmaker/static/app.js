@@ -55,3 +55,12 @@ document.addEventListener("change", (event) => {
 document.addEventListener("htmx:afterSwap", () => {
   document.querySelectorAll("[data-select-all]").forEach((box) => { box.checked = false; });
 });
+
+// Search forms leave empty facets out of the URL they push (?q=teak, not ?q=teak&sector=&country=…).
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.verb !== "get" || !event.detail.elt.closest("[data-drop-empty]")) return;
+  const parameters = event.detail.parameters;
+  for (const name of Object.keys(parameters)) {
+    if (parameters[name] === "") delete parameters[name];
+  }
+});

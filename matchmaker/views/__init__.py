@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.views import accounts, admin, catalog, curation, hs_picker, main, matches, organisations
-    from matchmaker.views import curation_io, meetings, notifications, programme, verification
+    from matchmaker.views import curation_io, meetings, notifications, programme, search, verification
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts.bp)
@@ -21,3 +21,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(curation_io.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(search.bp)

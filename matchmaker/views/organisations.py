@@ -10,10 +10,13 @@ from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import OrganisationForm
 from matchmaker.models import Organisation
-from matchmaker.services import catalog, matches, organisations
+from matchmaker.services import catalog, directory, matches, organisations
 from matchmaker.services.editing import StaleEdit
+from matchmaker.urls import page_number
 from matchmaker.views.conflicts import conflict_with
+from matchmaker.views.search import page_or_partial
 from matchmaker.views.verification import verification_panel
+from matchmaker.vocabulary import CERTIFICATIONS
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -21,6 +24,15 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 IDENTITY_LABELS = {"name": _l("Organisation name"), "country": _l("Country"),
                    "kind": _l("What your organisation does"), "website": _l("Website"),
                    "contact_email": _l("Contact email")}
+
+
+@bp.get("/")
+def index():
+    """The supplier directory: anyone may search it; it shows no contact details."""
+    found = directory.find(get_session(), query=request.args.get("q", ""),
+                           filters=directory.DirectoryFilters.parse(request.args), page=page_number())
+    return page_or_partial("organisations/index.html", "organisations/_list.html", found=found,
+                           certifications=list(CERTIFICATIONS))
 
 
 @bp.get("/<id:org_id>")

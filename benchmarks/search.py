@@ -1,0 +1,137 @@
+"""``/search`` latency on the demo data and on larger generated catalogues, through the WSGI app.
+
+    .venv/bin/python benchmarks/search.py [--repeat 20] [--sizes 5000 20000]
+
+Builds a fresh SQLite database (or uses DATABASE_URL, which it empties), loads the demo data and
+times searches as a buyer would make them: words in four languages, a typo, an HS code, a company
+name, facets, a second page, the htmx partial. Each query is timed twice: **cold**, with the
+snapshot's memory of ranked queries emptied first (the engine ranks every time), and **warm** (the same
+query again: the next page, another facet). The first search after a catalogue change also builds the
+engine's index of that side (printed as "index build"). Then the same on catalogues of ``--sizes``
+products, generated from the demo products with varied words (bulk insert, no matching).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, text
+from sqlmodel import Session, select
+
+from matchmaker import create_app, migrate
+from matchmaker.config import normalise_database_url
+from matchmaker.db import make_engine
+from matchmaker.models import ProductProfile, utcnow
+from matchmaker.seeding import load_demo_data
+from matchmaker.services import search_index
+
+QUERIES = {
+    "ru words": "q=мебель из тика",
+    "id words": "q=daging sapi",
+    "typo": "q=teak furnitre",
+    "en + facet": "q=frozen shrimp&certification=haccp",
+    "hs code": "q=9403",
+    "company": "q=jepara teak works",
+    "no query, facets": "sector=dairy&country=KZ&sort=moq",
+    "page 2": "q=furniture&page=2",
+    "requests side": "q=halal beef&side=requests",
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def measure(app, repeat: int) -> None:
+    client = app.test_client()
+    started = time.perf_counter()
+    for _ in range(2):  # a large catalogue is refitted in the background: wait for it, then ask again
+        client.get("/search/?q=teak")
+        client.get("/search/?q=teak&side=requests")
+        search_index.wait_for_rebuilds(600)
+    print(f"  index build (both sides) + first search: {(time.perf_counter() - started) * 1000:.0f} ms")
+    cold_all, warm_all = [], []
+    print(f"  {'query':22} {'cold median':>12} {'cold p95':>9} {'warm median':>12} {'warm p95':>9}  (ms)")
+    for name, query in QUERIES.items():
+        cold, warm = [], []
+        for _ in range(repeat):
+            for snapshot in list(search_index._snapshots.values()):
+                snapshot._ranked.clear()
+            t = time.perf_counter()
+            response = client.get(f"/search/?{query}", headers={"HX-Request": "true"})
+            cold.append((time.perf_counter() - t) * 1000)
+            assert response.status_code == 200, (query, response.status_code)
+            t = time.perf_counter()
+            client.get(f"/search/?{query}", headers={"HX-Request": "true"})
+            warm.append((time.perf_counter() - t) * 1000)
+        cold_all += cold
+        warm_all += warm
+        print(f"  {name:22} {statistics.median(cold):12.1f} {percentile(cold, 0.95):9.1f} "
+              f"{statistics.median(warm):12.1f} {percentile(warm, 0.95):9.1f}")
+    print(f"  {'all':22} {statistics.median(cold_all):12.1f} {percentile(cold_all, 0.95):9.1f} "
+          f"{statistics.median(warm_all):12.1f} {percentile(warm_all, 0.95):9.1f}")
+    t = time.perf_counter()
+    client.get("/search/?q=мебель из тика")
+    print(f"  full page (not htmx), warm: {(time.perf_counter() - t) * 1000:.1f} ms")
+
+
+def grow(engine, size: int) -> None:
+    """Add generated products up to ``size`` published ones: demo products with words swapped in."""
+    rng = random.Random(size)
+    with Session(engine) as session:
+        demo = session.exec(select(ProductProfile).where(ProductProfile.status == "published")).all()
+        have = len(demo)
+        words = sorted({w for p in demo for w in p.title.split() if w.isalpha() and len(w) > 3})
+        now = utcnow()
+        rows = []
+        for i in range(max(0, size - have)):
+            base = demo[i % len(demo)]
+            extra = " ".join(rng.sample(words, 2))
+            rows.append({"organisation_id": base.organisation_id, "title": f"{base.title} {extra}"[:200],
+                         "description": base.description, "hs_code": base.hs_code, "sector": base.sector,
+                         "certifications": base.certifications, "moq": base.moq, "unit": base.unit,
+                         "capacity_per_month": base.capacity_per_month, "price_usd": base.price_usd,
+                         "incoterms": base.incoterms, "language": base.language, "status": "published",
+                         "created_at": now, "updated_at": now, "version": 1})
+        for start in range(0, len(rows), 2000):
+            session.execute(insert(ProductProfile), rows[start:start + 2000])
+        session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[5000, 20000])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("DATABASE_URL")
+        if url:
+            url = normalise_database_url(url)
+            with make_engine(url).begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        else:
+            url = f"sqlite:///{Path(folder) / 'search.db'}"
+        migrate.upgrade(url)
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+        engine = app.extensions["db_engine"]
+        with Session(engine) as session:
+            load_demo_data(session)
+        print(f"database: {engine.url.get_backend_name()}")
+        print("demo data (180 products, 65 requests):")
+        measure(app, args.repeat)
+        for size in args.sizes:
+            grow(engine, size)
+            print(f"{size:,} published products:")
+            measure(app, max(3, args.repeat // 4))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,409 @@
+"""Search the published catalogue: one box, facets with counts, pages and three orders.
+
+Relevance is the matching engine's (``search_index``): the words of the box become a request (to
+search products) or a product (to search requests), so a search finds what matching would propose,
+across languages and spellings. A code in the box ("9403", "0306") also finds items by HS prefix, and
+a company's name its items. Everything else happens in the database: the facets are WHERE clauses on
+the set the query matched (at most ``DEPTH`` engine results plus the HS and name matches), their
+counts are GROUP BY queries over it, and the relevance order is a CASE over the engine's ranks, so
+no page loads more rows than it shows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import String, and_, case, cast, false, or_, true
+from sqlalchemy.orm import contains_eager
+from sqlmodel import Session, col, func, select
+
+from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, stem
+from matchmaker.models import Organisation
+from matchmaker.services import search_index
+from matchmaker.services.catalog import Page
+from matchmaker.services.search_index import MODELS, Snapshot
+from matchmaker.vocabulary import CERTIFICATIONS, INCOTERMS, SECTORS
+
+SIDES = ("products", "requests")
+SORTS = ("relevance", "newest", "moq")
+PAGE_SIZE = 20
+QUERY_MAX = 200
+_HS_TOKEN = re.compile(r"^\d{2}(?:[\d.]{0,10})$")
+_WORD = re.compile(r"\w+")
+_FUZZY_HIGHLIGHT = 85   # rapidfuzz ratio from which a word of an item counts as the query's, misspelt
+_SUGGESTION_CUTOFF = 75  # rapidfuzz ratio for "did you mean"
+_MAX_BRIDGES = 3
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The facets a searcher picked; empty values mean "any". ``moq_max`` applies to products."""
+
+    sector: str = ""
+    chapter: str = ""
+    country: str = ""
+    certification: str = ""
+    incoterm: str = ""
+    verified: bool = False
+    moq_max: float | None = None
+
+    @classmethod
+    def parse(cls, args) -> "Filters":
+        """Read the facets from a query string (anything unknown is ignored, never an error)."""
+        def pick(name: str, known) -> str:
+            return choice(args, name, known)
+        chapter = (args.get("chapter") or "").strip()
+        country = (args.get("country") or "").strip().upper()
+        try:
+            moq = float((args.get("moq_max") or "").replace(",", ".").strip())
+            moq = moq if math.isfinite(moq) and moq >= 0 else None
+        except ValueError:
+            moq = None
+        return cls(sector=pick("sector", SECTORS), chapter=chapter if re.fullmatch(r"\d\d", chapter) else "",
+                   country=country if re.fullmatch(r"[A-Z]{2}", country) else "",
+                   certification=pick("certification", CERTIFICATIONS), incoterm=pick("incoterm", INCOTERMS),
+                   verified=args.get("verified") in ("1", "on", "true"), moq_max=moq)
+
+    def args(self) -> dict[str, Any]:
+        """The non-empty facets as query-string arguments (for links that keep them)."""
+        values = {"sector": self.sector, "chapter": self.chapter, "country": self.country,
+                  "certification": self.certification, "incoterm": self.incoterm,
+                  "verified": "1" if self.verified else "", "moq_max": f"{self.moq_max:g}" if self.moq_max is not None else ""}
+        return {name: value for name, value in values.items() if value}
+
+
+def choice(args, name: str, known) -> str:
+    """A query argument if it is one of the ``known`` codes, else "" (junk is "any", not an error)."""
+    value = (args.get(name) or "").strip()
+    return value if value in known else ""
+
+
+@dataclass
+class Hit:
+    """One result: the item, its engine score (None when found by code or name only), its title and
+    summary as (text, matched) segments, and the cross-language bridges that found it."""
+
+    item: Any
+    score: float | None
+    title: list[tuple[str, bool]]
+    summary: list[tuple[str, bool]]
+    bridges: list[tuple[str, ...]] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    query: str
+    side: str
+    sort: str
+    filters: Filters
+    page: Page
+    facets: dict[str, list[tuple[str, int]]]
+    sides: dict[str, int]
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class _Query:
+    """What the box matched on one side: a SQL condition and the engine's ranking behind it."""
+
+    text: str
+    condition: Any
+    ranked: dict[int, Any]        # item id -> search_index.Ranked
+    organisations: frozenset[int]  # organisations whose name the box names
+    snapshot: Snapshot | None
+
+
+def search(session: Session, *, query: str = "", side: str = "products", filters: Filters = Filters(),
+           sort: str = "relevance", page: int = 1, page_size: int = PAGE_SIZE) -> Results:
+    """One page of published items matching the box and the facets, with the facets' counts."""
+    side = side if side in SIDES else "products"
+    sort = sort if sort in SORTS else "relevance"
+    query = " ".join(query.split())[:QUERY_MAX]
+    # The box's matches on each side; the facets' counts are taken over them. The results are ranked
+    # among the items the facets allow, so a narrow facet keeps the best of its own items.
+    matched = {s: _match(session, s, query) for s in SIDES}
+    narrowed = {s: _narrow(session, s, matched[s], _for_side(s, filters)) for s in SIDES}
+    here = narrowed[side]
+    model = MODELS[side]
+    total = _count(session, side, here, filters)
+    page = max(1, min(page, max(1, math.ceil(total / page_size))))
+    statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
+                 .where(*_conditions(side, here, filters)).order_by(*_order(side, here, sort))
+                 .offset((page - 1) * page_size).limit(page_size))
+    items = session.exec(statement).all()
+    hits = _hits(items, here)
+    results = Results(query, side, sort, filters, Page(hits, page, page_size, total),
+                      _facets(session, side, matched[side], filters),
+                      {s: _count(session, s, narrowed[s], _for_side(s, filters)) for s in SIDES})
+    if total == 0 and query and here.snapshot is not None:
+        results.suggestion = suggest(here.snapshot, query)
+    return results
+
+
+def _for_side(side: str, filters: Filters) -> Filters:
+    return filters if side == "products" else replace(filters, moq_max=None)
+
+
+# -- what the box matches -------------------------------------------------------------------------
+def _match(session: Session, side: str, text: str) -> _Query:
+    if not text:
+        return _Query(text, true(), {}, frozenset(), None)
+    snap = search_index.snapshot(session, side)
+    ranked = {r.item_id: r for r in snap.rank(text)} if _has_words(text) else {}
+    folded = text.casefold()
+    organisations = frozenset(org for org, name in snap.organisations if len(folded) >= 3 and folded in name)
+    return _Query(text, _found(side, text, ranked, organisations), ranked, organisations, snap)
+
+
+def _narrow(session: Session, side: str, matched: _Query, filters: Filters) -> _Query:
+    """The box's matches ranked again among the items the facets allow (their ids from the database,
+    a mask on the engine's index), when a facet is chosen and the engine ranked anything."""
+    if not matched.ranked or not filters.args():
+        return matched
+    model = MODELS[side]
+    allowed = frozenset(session.exec(select(model.id).join(Organisation).where(
+        *_conditions(side, _ANY, filters))).all())
+    ranked = {r.item_id: r for r in matched.snapshot.rank(matched.text, allowed=allowed)}
+    return replace(matched, condition=_found(side, matched.text, ranked, matched.organisations), ranked=ranked)
+
+
+def _found(side: str, text: str, ranked: dict, organisations: frozenset[int]):
+    """Ranked by the engine, or an HS code by prefix, or an organisation by name."""
+    model = MODELS[side]
+    found = [col(model.id).in_(list(ranked))] if ranked else []
+    found += [col(model.hs_code).startswith(prefix, autoescape=True) for prefix in hs_prefixes(text)]
+    if organisations:
+        found.append(col(model.organisation_id).in_(sorted(organisations)))
+    return or_(*found) if found else false()
+
+
+_ANY = _Query("", true(), {}, frozenset(), None)  # the facets alone, whatever the box says
+
+
+def _has_words(text: str) -> bool:
+    return any(not word.isdigit() for word in normalise(text).split())
+
+
+def hs_prefixes(text: str) -> list[str]:
+    """HS codes typed in the box, as digit prefixes: "9403", "0306.17", "61 09" (two groups)."""
+    return sorted({token.replace(".", "") for token in text.split() if _HS_TOKEN.match(token)
+                   and len(token.replace(".", "")) <= 10})
+
+
+# -- the facets as SQL ----------------------------------------------------------------------------
+def _conditions(side: str, matched: _Query, filters: Filters, *, skip: str = "") -> list:
+    model = MODELS[side]
+    found = [model.status == "published", matched.condition]
+    if filters.sector and skip != "sector":
+        found.append(model.sector == filters.sector)
+    if filters.chapter and skip != "chapter":
+        found.append(col(model.hs_code).startswith(filters.chapter))
+    if filters.country and skip != "country":
+        found.append(Organisation.country == filters.country)
+    if filters.certification and skip != "certification":
+        found.append(_contains(_certifications(side), filters.certification))
+    if filters.incoterm and skip != "incoterm":
+        found.append(_contains(model.incoterms, filters.incoterm))
+    if filters.verified and skip != "verified":
+        found.append(Organisation.verified == true())
+    if filters.moq_max is not None and side == "products" and skip != "moq_max":
+        found.append(and_(col(model.moq).is_not(None), model.moq <= filters.moq_max))
+    return found
+
+
+def _certifications(side: str):
+    model = MODELS[side]
+    return model.certifications if side == "products" else model.required_certifications
+
+
+def _contains(json_list, code: str):
+    """A JSON list column holds this vocabulary code: the same text test on SQLite and PostgreSQL
+    (codes are plain words from the vocabulary, never user text)."""
+    return cast(json_list, String).like(f'%"{code}"%')
+
+
+def _count(session: Session, side: str, matched: _Query, filters: Filters) -> int:
+    model = MODELS[side]
+    statement = select(func.count(model.id)).select_from(model).join(Organisation) \
+        .where(*_conditions(side, matched, filters))
+    return session.exec(statement).one()
+
+
+def _facets(session: Session, side: str, matched: _Query, filters: Filters) -> dict[str, list[tuple[str, int]]]:
+    """Each facet's values with how many results each would leave (the facet's own choice aside)."""
+    model = MODELS[side]
+
+    def grouped(name: str, column) -> list[tuple[str, int]]:
+        statement = (select(column, func.count(model.id)).select_from(model).join(Organisation)
+                     .where(*_conditions(side, matched, filters, skip=name)).group_by(column))
+        return sorted(((str(value), n) for value, n in session.exec(statement).all() if value),
+                      key=lambda pair: (-pair[1], pair[0]))
+
+    def listed(name: str, column, codes) -> list[tuple[str, int]]:
+        # One GROUP BY over the lists as stored (a catalogue holds few distinct combinations), then
+        # each code's count is the sum over the combinations that hold it.
+        as_text = cast(column, String)
+        statement = (select(as_text, func.count(model.id)).select_from(model).join(Organisation)
+                     .where(*_conditions(side, matched, filters, skip=name)).group_by(as_text))
+        counts = dict.fromkeys(codes, 0)
+        for stored, n in session.exec(statement).all():
+            for code in set(json.loads(stored or "[]")):
+                if code in counts:
+                    counts[code] += n
+        return [(code, n) for code, n in counts.items() if n]
+
+    chapter = func.substr(model.hs_code, 1, 2)
+    verified = session.exec(select(func.count(model.id)).select_from(model).join(Organisation)
+                            .where(*_conditions(side, matched, filters, skip="verified"),
+                                   Organisation.verified == true())).one()
+    return {
+        "sector": grouped("sector", model.sector),
+        "chapter": [(c, n) for c, n in grouped("chapter", chapter) if len(c) == 2],
+        "country": grouped("country", Organisation.country),
+        "certification": listed("certification", _certifications(side), list(CERTIFICATIONS)),
+        "incoterm": listed("incoterm", model.incoterms, list(INCOTERMS)),
+        "verified": [("1", verified)],
+    }
+
+
+def _order(side: str, matched: _Query, sort: str) -> list:
+    model = MODELS[side]
+    newest = [col(model.updated_at).desc(), col(model.id).desc()]
+    if sort == "moq":
+        amount = model.moq if side == "products" else model.quantity
+        return [col(amount).is_(None), amount] + newest
+    if sort == "newest" or not matched.text:
+        return newest
+    order = []
+    if matched.organisations:  # a company's name typed in full: its items first
+        order.append(case((col(model.organisation_id).in_(sorted(matched.organisations)), 0), else_=1))
+    if matched.ranked:
+        best_first = list(matched.ranked.values())  # the engine's order (score, then its tie-break)
+        order.append(case({r.item_id: place for place, r in enumerate(best_first)}, value=model.id,
+                          else_=len(best_first)))
+    return order + newest
+
+
+# -- why each result was found ----------------------------------------------------------------------
+@dataclass
+class _Reading:
+    """The query read once per request: its content words and their stems, its language, the
+    concepts it names (with the words that named them)."""
+
+    words: list[str]
+    language: str
+    stop: frozenset[str]
+    asked: dict[str, str]
+    _stems: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, text: str, vocabulary) -> "_Reading":
+        words = normalise(text).split()
+        language = detect_language(words)
+        stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
+        asked: dict[str, str] = {}
+        for hit in vocabulary.tag(text) if vocabulary is not None else ():
+            asked.setdefault(hit.concept, hit.words)
+        return cls([w for w in words if w not in stop], language, frozenset(stop), asked)
+
+    def stems(self, language: str) -> set[str]:
+        """The query's words as keys of an item in ``language`` (and of the query's own language)."""
+        if language not in self._stems:
+            self._stems[language] = {stem(w, lang) for w in self.words for lang in {self.language, language}}
+        return self._stems[language]
+
+
+def _hits(items, matched: _Query) -> list[Hit]:
+    if not matched.text:
+        return [Hit(item, None, [(item.title, False)], [(_summary(item), False)]) for item in items]
+    snap = matched.snapshot
+    reading = _Reading.of(matched.text, snap.index.vocabulary if snap else None)
+    hits = []
+    for item in items:
+        ranked = matched.ranked.get(item.id)
+        profile = snap.profile_of(item.id) if snap else None
+        language = profile.language if profile is not None else item.language
+        shared = [hit for hit in profile.hits if hit.concept in reading.asked] if profile is not None else []
+        words = {word for hit in shared for word in normalise(hit.words).split()}
+        is_match = _matcher(reading, words, language)
+        bridges = _bridges(reading, shared, snap.index.vocabulary) if shared and language != reading.language else []
+        hits.append(Hit(item, ranked.score if ranked else None, segments(item.title, is_match),
+                        segments(_summary(item), is_match), bridges))
+    return hits
+
+
+def _summary(item) -> str:
+    return (item.description or "")[:240]
+
+
+def _bridges(reading: _Reading, shared, vocabulary) -> list[tuple[str, ...]]:
+    """«мебель» ≈ furniture ≈ mebel: for each concept the query and the item share, the query's words,
+    the concept's English name and the item's words (repeats left out)."""
+    bridges, seen = [], set()
+    for hit in shared:
+        if hit.concept in seen or len(bridges) == _MAX_BRIDGES:
+            continue
+        seen.add(hit.concept)
+        chain: list[str] = []
+        for term in (reading.asked[hit.concept], vocabulary.label(hit.concept, "en"), hit.words):
+            if term and term.casefold() not in {t.casefold() for t in chain}:
+                chain.append(term)
+        if len(chain) > 1:
+            bridges.append(tuple(chain))
+    return bridges
+
+
+def _matcher(reading: _Reading, concept_words: set[str], language: str):
+    """Whether a word of an item is one the query asked for: the same word, the same key (stem,
+    lemma), a word naming a concept the query names, or a close spelling of a long query word."""
+    stems = reading.stems(language)
+    stop = reading.stop | STOPWORDS.get(language, frozenset())
+    long_words = [w for w in reading.words if len(w) >= 5 and not w.isdigit()]
+
+    def is_match(token: str) -> bool:
+        word = normalise(token)
+        if not word or word in stop:
+            return False
+        if word in concept_words or word in reading.words or stem(word, language) in stems:
+            return True
+        return len(word) >= 5 and any(fuzz.ratio(word, q) >= _FUZZY_HIGHLIGHT for q in long_words)
+    return is_match
+
+
+def segments(text: str, is_match) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) runs; the template wraps matched pieces in <mark> and
+    escapes every piece, so a title can never inject markup.
+
+    >>> segments("Teak table, teak chair", lambda w: w.lower() == "teak")
+    [('Teak', True), (' table, ', False), ('teak', True), (' chair', False)]
+    """
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for found in _WORD.finditer(text):
+        if is_match(found.group()):
+            if found.start() > last:
+                pieces.append((text[last:found.start()], False))
+            pieces.append((found.group(), True))
+            last = found.end()
+    if last < len(text):
+        pieces.append((text[last:], False))
+    return pieces
+
+
+def suggest(snap: Snapshot, text: str) -> str | None:
+    """ "furnitre" → "furniture": each word the catalogue does not know, replaced by its closest
+    word of the catalogue (rapidfuzz), when one is close enough."""
+    known = set(snap.terms)
+    words, changed = normalise(text).split(), False
+    for i, word in enumerate(words):
+        if len(word) < 4 or word in known or word.isdigit():
+            continue
+        best = process.extractOne(word, snap.terms, scorer=fuzz.ratio, score_cutoff=_SUGGESTION_CUTOFF)
+        if best is not None:
+            words[i], changed = best[0], True
+    return " ".join(words) if changed else None

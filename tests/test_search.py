@@ -1,0 +1,275 @@
+"""``/search``: the matching engine's relevance over the published catalogue, facets counted in SQL,
+pages, htmx partials and the plain page, and nothing private or unpublished ever shown."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlmodel import select
+
+from matchmaker.models import BuyingRequest, ProductProfile
+from matchmaker.seeding import load_demo_data
+from matchmaker.services import search, search_index
+from matchmaker.services.search import Filters
+
+
+@pytest.fixture
+def demo(db, seeds_dir):
+    load_demo_data(db, seeds_dir=seeds_dir)
+    return db
+
+
+def run(app, **kwargs) -> search.Results:
+    from matchmaker.db import get_session
+
+    with app.test_request_context():
+        return search.search(get_session(), **kwargs)
+
+
+def titles(results) -> list[str]:
+    return [hit.item.title for hit in results.page.items]
+
+
+@pytest.mark.parametrize("query, sector", [
+    ("мебель из тика", "furniture"),     # Russian against Indonesian and English products
+    ("daging sapi", "meat"),             # Indonesian against Russian and English products
+    ("teak furnitre", "furniture"),      # a typo
+    ("креветки", "fisheries"),
+    ("сыр", "dairy"),
+])
+def test_queries_in_any_language_find_the_right_sector_first(app, demo, query, sector):
+    results = run(app, query=query)
+    assert results.page.total >= 3
+    assert [hit.item.sector for hit in results.page.items[:3]] == [sector] * 3, titles(results)[:3]
+
+
+def test_teak_does_not_put_tuna_steak_first(app, demo):
+    found = titles(run(app, query="teak"))
+    assert "teak" in found[0].lower()
+    assert not any("tuna" in title.lower() for title in found[:5])
+
+
+def test_case_does_not_matter_in_cyrillic(app, demo):
+    lower, upper = run(app, query="сыр"), run(app, query="Сыр")
+    assert lower.page.total == upper.page.total > 0
+    assert titles(lower) == titles(upper)
+
+
+@pytest.mark.parametrize("code", ["9403", "0306", "94.03"])
+def test_an_hs_code_finds_items_by_prefix(app, demo, code):
+    results = run(app, query=code)
+    digits = code.replace(".", "")
+    expected = demo.exec(select(ProductProfile).where(ProductProfile.status == "published",
+                                                      ProductProfile.hs_code.startswith(digits))).all()
+    assert results.page.total == len(expected) > 0
+    assert all(hit.item.hs_code.startswith(digits) for hit in results.page.items)
+
+
+def test_a_company_name_finds_its_items_first(app, demo):
+    results = run(app, query="jepara teak works")
+    own = [hit for hit in results.page.items if hit.item.organisation.name == "PT Jepara Teak Works"]
+    assert own and results.page.items[:len(own)] == own
+
+
+def test_cross_language_results_show_the_bridge_and_highlight_words(app, demo, client):
+    results = run(app, query="мебель из тика")
+    first = results.page.items[0]
+    assert first.bridges and first.bridges[0][0] == "тика" and "teak" in first.bridges[0]
+    assert any(matched for _, matched in first.title)
+    page = client.get("/search/?q=мебель+из+тика").get_data(as_text=True)
+    assert "тика ≈ teak" in page and "<mark>Teak</mark>" in page
+
+
+def test_highlighting_escapes_titles(app, make, client):
+    org = make.organisation()
+    make.product(org, title="<script>alert(1)</script> teak bench", description="<b>teak</b> & co")
+    page = client.get("/search/?q=teak").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<mark>teak</mark>" in page and "<b>" not in page
+
+
+def test_no_results_offer_a_word_of_the_catalogue(app, demo, client):
+    results = run(app, query="mahogani")
+    assert results.page.total == 0 and results.suggestion == "mahogany"
+    page = client.get("/search/?q=mahogani").get_data(as_text=True)
+    assert "Did you mean" in page and "q=mahogany" in page
+
+
+def test_facets_narrow_with_the_counts_they_show(app, make):
+    exporter, producer = make.organisation(country="ID", verified=True), make.organisation(country="KZ", kind="producer")
+    make.product(exporter, title="Teak dining chair", certifications=["svlk"], moq=10, incoterms=["FOB"])
+    make.product(exporter, title="Teak garden bench", certifications=["svlk", "fsc"], moq=100, incoterms=["CIF"])
+    make.product(exporter, title="Teak coffee table", certifications=[], moq=None, incoterms=["FOB"])
+    make.product(producer, title="Frozen beef", hs_code="020230", certifications=["halal"], moq=5000,
+                 incoterms=["FCA"])
+    everything = run(app)
+    assert everything.page.total == 4
+    assert dict(everything.facets["sector"]) == {"furniture": 3, "meat": 1}
+    assert dict(everything.facets["country"]) == {"ID": 3, "KZ": 1}
+    assert dict(everything.facets["certification"]) == {"svlk": 2, "fsc": 1, "halal": 1}
+    assert dict(everything.facets["chapter"]) == {"94": 3, "02": 1}
+    assert everything.facets["verified"] == [("1", 3)]
+    for filters, count in [(Filters(sector="furniture"), 3), (Filters(certification="svlk"), 2),
+                           (Filters(country="KZ"), 1), (Filters(incoterm="FOB"), 2), (Filters(verified=True), 3),
+                           (Filters(moq_max=100), 2), (Filters(chapter="02"), 1),
+                           (Filters(sector="furniture", certification="fsc"), 1)]:
+        narrowed = run(app, filters=filters)
+        assert narrowed.page.total == count, filters
+    # A facet's counts leave its own choice aside (so one can switch), and follow the others.
+    narrowed = run(app, filters=Filters(sector="furniture", incoterm="FOB"))
+    assert dict(narrowed.facets["sector"]) == {"furniture": 2}
+    assert dict(narrowed.facets["incoterm"]) == {"FOB": 2, "CIF": 1}
+    assert run(app, query="teak", filters=Filters(certification="fsc")).page.total == 1
+
+
+def test_requests_side_and_moq_order(app, make):
+    buyer, exporter = make.organisation(kind="buyer", country="KZ"), make.organisation()
+    make.request(buyer, title="Teak furniture for a hotel in Astana")
+    make.request(buyer, title="Frozen tuna loins", hs_code="030487")
+    make.product(exporter, title="Teak chair", moq=50)
+    make.product(exporter, title="Teak table", moq=5)
+    results = run(app, query="teak", side="requests")
+    assert titles(results) == ["Teak furniture for a hotel in Astana"]
+    assert results.sides == {"products": 2, "requests": 1}
+    assert titles(run(app, query="teak", sort="moq")) == ["Teak table", "Teak chair"]
+
+
+def test_pages(app, demo, client):
+    first, second = run(app, page=1), run(app, page=2)
+    assert first.page.total == second.page.total > 40
+    assert len(first.page.items) == 20 and {h.item.id for h in first.page.items}.isdisjoint(
+        {h.item.id for h in second.page.items})
+    page = client.get("/search/?q=&page=2").get_data(as_text=True)
+    assert "Page 2 of" in page and 'rel="next"' in page and 'rel="prev"' in page
+
+
+def test_plain_get_is_the_whole_page_and_htmx_gets_the_results(client, make):
+    make.product(make.organisation(), title="Teak dining chair")
+    page = client.get("/search/?q=teak")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<html" in html and 'method="get"' in html and 'name="q"' in html and "<mark>Teak</mark> dining chair" in html
+    assert 'hx-push-url="true"' in html and "keyup changed delay:300ms" in html and 'form="search-form"' in html
+    assert "HX-Request" in page.headers["Vary"]
+    partial = client.get("/search/?q=teak", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in partial and "<mark>Teak</mark> dining chair" in partial and 'name="sector"' in partial
+    # htmx restoring a page it no longer holds asks for the whole page.
+    restored = client.get("/search/?q=teak", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.get_data(as_text=True)
+
+
+def test_the_nav_links_to_search(client):
+    assert 'href="/search/"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["side=nope&sort=nope&page=x", "moq_max=abc&sector=%00&chapter=9x&country=kaz",
+                                   "q=" + "x" * 5000, "q=%25_%5C", "verified=maybe&certification=none"])
+def test_bad_input_is_ignored(client, make, query):
+    make.product(make.organisation(), title="Teak dining chair")
+    assert client.get(f"/search/?{query}").status_code == 200
+
+
+def test_drafts_and_private_details_never_appear(app, make, client):
+    org = make.organisation(contact_email="secret@private.example", contact_phone="+62 111 222")
+    make.product(org, title="Zebrawood cabinet", status="draft")
+    make.product(org, title="Archived zebrawood desk", status="archived")
+    make.request(org, title="Zebrawood veneer wanted", status="draft")
+    make.product(org, title="Teak cabinet")
+    for side in ("products", "requests"):
+        assert run(app, query="zebrawood", side=side).page.total == 0
+    assert all(hit.item.status == "published" for hit in run(app).page.items)
+    page = client.get("/search/?q=cabinet").get_data(as_text=True)
+    assert "Teak <mark>cabinet</mark>" in page and "Zebrawood" not in page
+    assert "secret@private.example" not in page and "+62 111 222" not in page
+
+
+def test_a_new_publication_is_found_at_once(app, make):
+    org = make.organisation()
+    make.product(org, title="Teak dining chair")
+    assert run(app, query="rattan").page.total == 0
+    item = make.product(org, title="Rattan lounge chair", hs_code="940152")
+    assert titles(run(app, query="rattan")) == ["Rattan lounge chair"]
+    item.status = "archived"
+    make.session.add(item)
+    make.session.commit()
+    assert run(app, query="rattan").page.total == 0
+
+
+def test_one_snapshot_per_version_however_many_threads_ask(app, make, eager_thread_switching):
+    make.product(make.organisation(), title="Teak dining chair")
+    search_index.clear()
+    found, engine = [], app.extensions["db_engine"]
+
+    def ask():
+        from sqlmodel import Session
+        with Session(engine) as session:
+            found.append(search_index.snapshot(session, "products"))
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(snapshot) for snapshot in found}) == 1
+
+
+def test_hs_prefixes_are_read_from_the_box():
+    assert search.hs_prefixes("9403 teak") == ["9403"]
+    assert search.hs_prefixes("0306.17 shrimp 1") == ["030617"]
+    assert search.hs_prefixes("teak") == []
+
+
+def test_search_ranks_exactly_as_matching_does():
+    from matchmaker.matching import Demand, Product, ProductIndex
+
+    index = ProductIndex([Product("1", "Kursi makan jati solid", hs_code="940161", country="ID"),
+                          Product("2", "Teak garden bench", hs_code="940169", country="ID"),
+                          Product("3", "Lemari pakaian jati", hs_code="940350", country="ID"),
+                          Product("4", "Tuna sirip kuning steak beku", hs_code="030487", country="ID"),
+                          Product("5", "Meja makan jati", hs_code="940360", country="ID")])
+    for query in ("мебель из тика", "teak furnitre", "steak tuna", "meja"):
+        public = index.top(Demand("search", query), k=5)
+        assert [(r.item_id, r.score) for r in search_index.rank(index, "products", query)] == \
+            [(int(m.product_id), m.score) for m in public]
+
+    class PublicOnly:  # an engine offering only the public API gives the same through it
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __len__(self):
+            return len(self.inner)
+
+        def top(self, query, *, k):
+            return self.inner.top(query, k=k)
+
+    assert search_index.rank(PublicOnly(index), "products", "мебель из тика") == \
+        search_index.rank(index, "products", "мебель из тика")
+
+
+def test_a_narrow_facet_ranks_among_its_own_items(app, make, monkeypatch):
+    """With room for two results per query, two of the four teak products are not among the overall
+    best two; a facet that only they pass still finds each, as the engine ranks among allowed items."""
+    monkeypatch.setattr(search_index, "DEPTH", 2)
+    org = make.organisation()
+    products = {code: make.product(org, title=title, certifications=[code]) for code, title in (
+        ("svlk", "Teak dining chair"), ("fsc", "Teak garden bench"), ("eac", "Teak coffee table"),
+        ("haccp", "Teak serving tray"))}
+    best = {hit.item.id for hit in run(app, query="teak").page.items}
+    assert len(best) == 2
+    for code, item in products.items():
+        if item.id not in best:
+            assert titles(run(app, query="teak", filters=Filters(certification=code))) == [item.title]
+
+
+def test_a_large_catalogue_is_refitted_in_the_background(app, make, monkeypatch):
+    """From BACKGROUND_FROM items, a search never waits for a new index: it answers from the previous
+    snapshot while one thread builds the next, then from the new one."""
+    monkeypatch.setattr(search_index, "BACKGROUND_FROM", 1)
+    org = make.organisation()
+    make.product(org, title="Teak dining chair")
+    assert run(app, query="rattan").page.total == 0
+    make.product(org, title="Rattan lounge chair", hs_code="940152")
+    assert run(app, query="rattan").page.total == 0  # the previous snapshot, while the next is built
+    search_index.wait_for_rebuilds()
+    assert titles(run(app, query="rattan")) == ["Rattan lounge chair"]
