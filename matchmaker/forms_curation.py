@@ -47,7 +47,8 @@ class MoveForm(FlaskForm):
         """The typed values as the curation service takes them."""
         data = {}
         if "note" in self:
-            data["note"] = self.note.data or ""
+            # A NUL byte is no text anyone typed, and PostgreSQL refuses to store it.
+            data["note"] = (self.note.data or "").replace("\x00", "")
         if "reason" in self:
             data["reason"] = self.reason.data or None
         return data

@@ -109,6 +109,13 @@ def test_double_accept_is_409(client, auth, db, world):
     assert "You have already answered this introduction." in response.get_data(as_text=True)
 
 
+def test_a_note_with_a_nul_byte_is_kept_without_it(client, auth, db, world):
+    as_user(auth, world, "buyer_member")
+    assert client.post(url(world, "interest"), data={"note": "Samples\x00 please"}).status_code == 303
+    db.expire_all()
+    assert curation.introduction_for(db, world["match"].id).request_note == "Samples please"
+
+
 def test_the_stage_route_moves_only_to_progress_stages(client, auth, db, world):
     as_user(auth, world, "buyer_member")
     for other in ("request", "dismiss", "introduce"):
