@@ -27,6 +27,9 @@ def _reasons(labels) -> list[SelectChoice]:
     return [SelectChoice("", _l("Choose…"))] + [SelectChoice(code.value, text) for code, text in labels.items()]
 
 
+DISMISS_CHOICES = _reasons(DISMISS_REASON_LABELS)
+
+
 def _note(text) -> TextAreaField:
     return TextAreaField(text, render_kw={"rows": 2, "maxlength": NOTE_MAX})
 
@@ -69,8 +72,7 @@ class InterestForm(MoveForm):
 
 class DismissForm(MoveForm):
     action = "dismiss"
-    reason = SelectField(_l("Why is it not relevant?"), choices=_reasons(DISMISS_REASON_LABELS),
-                         validate_choice=False)
+    reason = SelectField(_l("Why is it not relevant?"), choices=DISMISS_CHOICES, validate_choice=False)
     note = _note(_l("Anything else? (optional)"))
 
 
