@@ -188,13 +188,7 @@ def move(session: Session, *, match_id: int, user_id: int, action: str, note: st
             user = session.get(User, user_id)
             introduction = introduction_for(session, match_id)
             stage = stage_of(introduction)
-            if not _actors(user, match) & transition.actors:
-                raise Refused("forbidden", _l("You may not do this on this match."))
-            if action not in available_actions(user, match, introduction):
-                if stage in transition.sources:  # e.g. a second "accept" from the same party
-                    raise Refused("stage", _l("You have already answered this introduction."))
-                raise Refused("stage", _l("This match is at the stage “%(stage)s”; that step is not "
-                                          "possible from there.", stage=STAGE_LABELS[stage]))
+            check(user, match, introduction, action)
             if introduction is None:
                 introduction = _open(session, match)
             before = audit.snapshot(introduction)
@@ -301,7 +295,7 @@ def check(user: Optional[User], match: Match, introduction: Optional[Introductio
     if not _actors(user, match) & transition.actors:
         raise Refused("forbidden", _l("You may not do this on this match."))
     if action not in available_actions(user, match, introduction):
-        if stage_of(introduction) in transition.sources:
+        if stage_of(introduction) in transition.sources:  # e.g. a second "accept" from the same party
             raise Refused("stage", _l("You have already answered this introduction."))
         raise Refused("stage", _l("This match is at the stage “%(stage)s”; that step is not "
                                   "possible from there.", stage=STAGE_LABELS[stage_of(introduction)]))
