@@ -27,6 +27,9 @@ def _reasons(labels) -> list[SelectChoice]:
     return [SelectChoice("", _l("Choose…"))] + [SelectChoice(code.value, text) for code, text in labels.items()]
 
 
+DISMISS_CHOICES = _reasons(DISMISS_REASON_LABELS)
+
+
 def _note(text) -> TextAreaField:
     return TextAreaField(text, render_kw={"rows": 2, "maxlength": NOTE_MAX})
 
@@ -47,7 +50,8 @@ class MoveForm(FlaskForm):
         """The typed values as the curation service takes them."""
         data = {}
         if "note" in self:
-            data["note"] = self.note.data or ""
+            # A NUL byte is no text anyone typed, and PostgreSQL refuses to store it.
+            data["note"] = (self.note.data or "").replace("\x00", "")
         if "reason" in self:
             data["reason"] = self.reason.data or None
         return data
@@ -68,8 +72,7 @@ class InterestForm(MoveForm):
 
 class DismissForm(MoveForm):
     action = "dismiss"
-    reason = SelectField(_l("Why is it not relevant?"), choices=_reasons(DISMISS_REASON_LABELS),
-                         validate_choice=False)
+    reason = SelectField(_l("Why is it not relevant?"), choices=DISMISS_CHOICES, validate_choice=False)
     note = _note(_l("Anything else? (optional)"))
 
 

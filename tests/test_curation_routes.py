@@ -109,6 +109,13 @@ def test_double_accept_is_409(client, auth, db, world):
     assert "You have already answered this introduction." in response.get_data(as_text=True)
 
 
+def test_a_note_with_a_nul_byte_is_kept_without_it(client, auth, db, world):
+    as_user(auth, world, "buyer_member")
+    assert client.post(url(world, "interest"), data={"note": "Samples\x00 please"}).status_code == 303
+    db.expire_all()
+    assert curation.introduction_for(db, world["match"].id).request_note == "Samples please"
+
+
 def test_the_stage_route_moves_only_to_progress_stages(client, auth, db, world):
     as_user(auth, world, "buyer_member")
     for other in ("request", "dismiss", "introduce"):
@@ -305,10 +312,15 @@ def test_the_frozen_explanation_is_shown_and_the_engines_change_said(client, aut
     assert page.count('class="breakdown-value"') == 2  # the frozen parts, not the engine's new (empty) list
 
 
-def test_a_page_in_russian(client, auth, world):
+@pytest.mark.parametrize("lang, words", [("ru", ["Попросить о знакомстве", "История знакомства", "Выберите причину."]),
+                                         ("id", ["Minta perkenalan", "Riwayat perkenalan", "Pilih alasan"]),
+                                         ("kk", ["Таныстыруды сұрау", "Таныстыру тарихы", "Себебін таңдаңыз"])])
+def test_the_page_and_its_refusals_in_each_language(client, auth, world, lang, words):
     as_user(auth, world, "buyer_member")
-    page = client.get(f"/matches/{world['match'].id}?lang=ru").get_data(as_text=True)
-    assert "Попросить о знакомстве" in page and "История знакомства" in page
+    page = client.get(f"/matches/{world['match'].id}?lang={lang}").get_data(as_text=True)
+    refusal = client.post(f"{url(world, 'dismiss')}?lang={lang}", data={"reason": ""}).get_data(as_text=True)
+    assert words[0] in page and words[1] in page
+    assert words[2].rstrip(".") in refusal
 
 
 # --- the item pages' lists --------------------------------------------------------------------------

@@ -3,10 +3,12 @@ an introduction that no recompute of the engine changes."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 
 from matchmaker.models import AuditEvent, Introduction, Match
 from matchmaker.services import curation, match_history, matches
@@ -341,3 +343,56 @@ def test_available_actions_follow_the_table(db, world):
     introduction = run(db, world, *TO_ACCEPTED)
     assert curation.available_actions(world["exporter_member"], m, introduction) == {"meeting", "negotiation",
                                                                                       "lost"}
+
+
+# --- at the same moment --------------------------------------------------------------------------------
+
+def _at_once(app, world, *moves) -> list:
+    """Run the moves in threads that start together, each in its own session; what each returned or raised."""
+    start = threading.Barrier(len(moves), timeout=10)
+
+    def job(move):
+        action, who = move
+        with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+            start.wait()
+            try:
+                return curation.move(session, match_id=world["match"].id, user_id=world[who].id, action=action,
+                                     reason="other").stage
+            except Refused as refusal:
+                return refusal.code
+
+    with ThreadPoolExecutor(len(moves)) as pool:
+        return list(pool.map(job, moves))
+
+
+def test_both_parties_accepting_at_the_same_moment_both_count(app, db, world, eager_thread_switching):
+    run(db, world, ("introduce", "curator"))
+    answers = _at_once(app, world, ("accept", "exporter_member"), ("accept", "buyer_member"))
+    assert sorted(answers) == ["accepted", "introduced"]  # one after the other, the second completes it
+    introduction = curation.introduction_for(db, world["match"].id)
+    db.refresh(introduction)
+    assert introduction.stage == "accepted"
+    assert introduction.supplier_accepted_at and introduction.buyer_accepted_at
+
+
+def test_first_moves_at_the_same_moment_open_one_introduction(app, db, world, eager_thread_switching):
+    answers = _at_once(app, world, ("request", "buyer_member"), ("introduce", "curator"),
+                       ("dismiss", "exporter_member"))
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(Introduction)).one() == 1
+    moved = [a for a in answers if a not in ("stage", "forbidden", "invalid")]
+    assert moved and set(answers) - set(moved) <= {"stage"}  # the losers are told the stage moved on
+    assert db.exec(select(func.count()).select_from(AuditEvent)).one() == len(moved)
+
+
+def test_a_job_outside_any_request_is_refused_cleanly(app, db, world):
+    """A job has the app but no request (hence no reader's locale): the refusal is raised, not a crash,
+    and its message is translated only when someone shows it."""
+    with app.app_context():
+        for action, who, code in (("accept", "buyer_member", "stage"), ("introduce", "stranger", "forbidden"),
+                                  ("dismiss", "buyer_member", "invalid")):
+            with pytest.raises(Refused) as caught:
+                run(db, world, (action, who, {"reason": "nonsense"}))
+            assert caught.value.code == code
+    with app.test_request_context("/?lang=ru"):
+        assert str(caught.value) == "Выберите причину."

@@ -25,7 +25,7 @@ from matchmaker.db import transaction
 from matchmaker.models import Introduction, Match, User, utcnow
 from matchmaker.services import audit
 from matchmaker.signals import introduction_moved
-from matchmaker.stages import Actor, DeclineReason, DismissReason, LostReason, Stage
+from matchmaker.stages import STAGE_LABELS, Actor, DeclineReason, DismissReason, LostReason, Stage
 
 NOTE_MAX = 2000
 DEAL_VALUE_MAX = 10_000_000_000  # USD 10 bn: more than the corridor's yearly trade is a typing slip
@@ -63,11 +63,15 @@ TRANSITIONS: dict[str, Transition] = {
 
 class Refused(Exception):
     """The move is not allowed: ``code`` is "forbidden" (wrong person), "stage" (not from this stage)
-    or "invalid" (a field's value; ``field`` names it). ``message`` is for the user."""
+    or "invalid" (a field's value; ``field`` names it). ``message`` is for the user, and stays lazy
+    until shown: a job outside any request is refused without translating anything."""
 
     def __init__(self, code: str, message, *, field: Optional[str] = None):
-        super().__init__(str(message))
+        super().__init__(code, message)
         self.code, self.message, self.field = code, message, field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 # --- who is acting --------------------------------------------------------------------------------
@@ -184,13 +188,7 @@ def move(session: Session, *, match_id: int, user_id: int, action: str, note: st
             user = session.get(User, user_id)
             introduction = introduction_for(session, match_id)
             stage = stage_of(introduction)
-            if not _actors(user, match) & transition.actors:
-                raise Refused("forbidden", _l("You may not do this on this match."))
-            if action not in available_actions(user, match, introduction):
-                if stage in transition.sources:  # e.g. a second "accept" from the same party
-                    raise Refused("stage", _l("You have already answered this introduction."))
-                raise Refused("stage", _l("This match is at the stage “%(stage)s”; that step is not "
-                                          "possible from there.", stage=stage.label))
+            check(user, match, introduction, action)
             if introduction is None:
                 introduction = _open(session, match)
             before = audit.snapshot(introduction)
@@ -297,7 +295,7 @@ def check(user: Optional[User], match: Match, introduction: Optional[Introductio
     if not _actors(user, match) & transition.actors:
         raise Refused("forbidden", _l("You may not do this on this match."))
     if action not in available_actions(user, match, introduction):
-        if stage_of(introduction) in transition.sources:
+        if stage_of(introduction) in transition.sources:  # e.g. a second "accept" from the same party
             raise Refused("stage", _l("You have already answered this introduction."))
         raise Refused("stage", _l("This match is at the stage “%(stage)s”; that step is not "
-                                  "possible from there.", stage=stage_of(introduction).label))
+                                  "possible from there.", stage=STAGE_LABELS[stage_of(introduction)]))

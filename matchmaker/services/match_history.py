@@ -7,7 +7,7 @@ Plain functions of a session, ids and records, so a page, a mail or an export ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Optional
 
 from flask_babel import format_decimal, format_date, gettext as _, lazy_gettext as _l
@@ -74,12 +74,17 @@ def history(session: Session, *, introduction_id: Optional[int], reader: Optiona
         actor = actors.get(event.actor_id)
         detail, after = event.reason or {}, event.after or {}
         entries.append(Entry(
-            at=event.created_at, actor=actor, action=event.action,
+            at=_utc(event.created_at), actor=actor, action=event.action,
             before=_stage(event.before), after=_stage(after),
             reason=reason_label(event.action, detail.get("code")),
             note=detail.get("note", "") if _may_read(reader, actor) else "",
             deal=_deal(after) if event.action == "won" else ""))
     return entries
+
+
+def _utc(moment: datetime) -> datetime:
+    # Stored in UTC; SQLite hands it back without the zone.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def _stage(snapshot: Optional[dict]) -> Optional[Stage]:

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from matchmaker import permissions
 from matchmaker.db import get_session
-from matchmaker.forms_curation import ACTIONS, FORMS, StageForm
+from matchmaker.forms_curation import ACTIONS, DISMISS_CHOICES, FORMS
 from matchmaker.models import Introduction, Match
 from matchmaker.services import curation, match_history
 from matchmaker.services.curation import Refused
@@ -156,11 +156,16 @@ def introductions_for(matches) -> dict[int, Introduction]:
 
 
 @bp.app_template_global()
-def quick_forms(match: Match, introduction) -> dict:
-    """The list's quick moves for the reader: ask for an introduction, or "not relevant"."""
+def quick_moves(match: Match, introduction) -> list[str]:
+    """The list's quick moves for the reader: ask for an introduction ("interest"), or "not relevant"
+    ("dismiss"). The list writes their few fields itself: a form object per row costs more than the page."""
     actions = curation.available_actions(current_user, match, introduction)
-    return {ROUTES[a]: FORMS[ROUTES[a]](formdata=None, id_prefix=f"m{match.id}-")
-            for a in ("request", "dismiss") if a in actions}
+    return [ROUTES[a] for a in ("request", "dismiss") if a in actions]
+
+
+@bp.app_template_global()
+def dismiss_reasons() -> list[tuple[str, str]]:
+    return [(choice.value, str(choice.label)) for choice in DISMISS_CHOICES]
 
 
 bp.add_app_template_global(curation.stage_of, "stage_of")
