@@ -217,6 +217,8 @@ def test_a_curator_runs_the_loop_from_proposal_to_won_deal(browser, live_server,
     curator_page.click(".owner-actions a[href='/curation/diversification']")
     curator_page.wait_for_url(re.compile(r"/curation/diversification$"))
     assert curator_page.locator("h1").inner_text() == w("Diversification", "programme")
+    # The teak demand from Kazakhstan shows under its HS heading, Indonesia → Kazakhstan.
+    assert "9403" in curator_page.inner_text("section[aria-labelledby=dir-ID-KZ] table")
 
     for page in (buyer_page, curator_page, supplier_page):
         page.context.close()
