@@ -116,15 +116,6 @@ def test_the_nav_offers_the_queue_to_curators_only(client, auth, world):
     assert 'href="/curation"' in client.get("/").get_data(as_text=True)
 
 
-def test_the_queue_links_to_the_dashboard_and_the_diversification_view(client, auth, world):
-    auth.login(world.kz_curator.email)
-    page = client.get("/curation").get_data(as_text=True)
-    assert 'href="/curation/dashboard"' in page and 'href="/curation/diversification"' in page
-    # The filters' htmx answer is the rows alone: the links are not repeated into the results.
-    rows = client.get("/curation?sector=furniture", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert 'href="/curation/dashboard"' not in rows
-
-
 # --- order, filters, pages -------------------------------------------------------------------------
 
 def test_requested_first_then_score_then_oldest(client, auth, db, world):

@@ -389,18 +389,3 @@ def test_a_move_with_the_pages_token_or_header_works(csrf_client, db, world):
     response = csrf_client.post(url(world, "dismiss"), data={"reason": "price"},
                                 headers={**HTMX, "X-CSRFToken": header})
     assert response.status_code == 200 and stage(db, world) == "dismissed"
-
-
-def test_the_acceptance_that_shares_contacts_reloads_the_match_page(client, auth, db, world):
-    """With htmx only the panel is swapped; the contacts and the meeting form are outside it, so the
-    second acceptance asks the browser to reload (and the first does not)."""
-    run(db, world, ("introduce", "curator"))
-    as_user(auth, world, "exporter_member")
-    first = client.post(url(world, "accept"), headers=HTMX)
-    assert first.status_code == 200 and "HX-Refresh" not in first.headers
-    as_user(auth, world, "buyer_member")
-    second = client.post(url(world, "accept"), headers=HTMX)
-    assert second.status_code == 200 and second.headers["HX-Refresh"] == "true"
-    page = client.get(f"/matches/{world['match'].id}").get_data(as_text=True)
-    assert "You accepted the introduction." in page  # the message, as a flash after the reload
-    assert "siti.private@jeparateak.example" in page
