@@ -127,6 +127,12 @@ def _act(match_id: int, route: str):
                        error=True)
     message = str(DONE[action]) if action in DONE else _("Stage recorded: %(stage)s.", stage=Stage(action).label)
     if request.htmx:
+        if action == "accept" and request.form.get("view") != "row" and \
+                curation.stage_of(curation.introduction_for(session, match.id)).contacts_shared:
+            # The second acceptance shares the contacts and opens the meetings, both outside the panel:
+            # the page reloads to show them (the message comes back as a flash).
+            flash(message, "success")
+            return "", 200, {"HX-Refresh": "true"}
         return _answer(match, message=message)
     flash(message, "success")
     target = safe_local_path(request.form.get("next"), url_for("matches.detail", match_id=match.id))
