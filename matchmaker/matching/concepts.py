@@ -161,6 +161,13 @@ class ConceptVocabulary:
         return len(self.concepts)
 
     @cached_property
+    def digest(self) -> str:
+        """A short hash of the vocabulary's content: indexes and fingerprints name it."""
+        from matchmaker.matching.artefact import vocabulary_digest
+
+        return vocabulary_digest(self)
+
+    @cached_property
     def products(self) -> frozenset[str]:
         """Concepts that name a product (they have HS codes), as opposed to attributes such as
         "frozen", "halal" or "hotel"."""

@@ -19,7 +19,7 @@ from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise,
     transliterate
 from matchmaker.matching.records import Demand, Product
 
-__all__ = ["Profile", "build_profile", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
+__all__ = ["Profile", "build_profile", "word_grams", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
 
 # A text's first clause names the product ("Fish, frozen; tuna", "Мясо ...; туши"), later ones
 # qualify it: a concept counts 1 in the first clause, 1/1.25 in the second, 1/1.5 in the third...
@@ -38,7 +38,7 @@ class Profile:
     record: Record
     language: str
     words: tuple[str, ...]        # stems, for word TF-IDF
-    grams: tuple[str, ...]        # character n-grams of a Latin spelling key, for cognates
+    spelled: tuple[str, ...]      # the words whose spelling grams are compared (not figures)
     hits: tuple[ConceptHit, ...]
     concepts: frozenset[str]
     weights: Mapping[str, float]  # each concept's weight: 1 in the first clause, less in later ones
@@ -46,11 +46,20 @@ class Profile:
     sector: str
     title_key: str                # normalised, transliterated title, for fuzzy comparison
 
+    @property
+    def grams(self) -> tuple[str, ...]:
+        """Character n-grams of a Latin spelling key of each word, for cognates."""
+        return tuple(g for w in self.spelled for g in word_grams(w))
+
 
 @lru_cache(maxsize=500_000)
-def _grams(word: str) -> tuple[str, ...]:
+def word_grams(word: str) -> tuple[str, ...]:
+    """The 3- and 4-letter grams of one word's spelling key (cached per word)."""
     key = f" {phonetic(word)} "
     return tuple(key[i:i + n] for n in (3, 4) for i in range(len(key) - n + 1))
+
+
+_grams = word_grams
 
 
 def _sector(hs: HsGuess, hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabulary) -> str:
@@ -64,6 +73,11 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
     rank = {clause: r for r, clause in enumerate(sorted({h.clause for h in hits}))}
     return {h.concept: (BROADER_WEIGHT if h.how == BROADER else 1.0) / (1.0 + CLAUSE_WEIGHT * rank[h.clause])
             for h in hits}
+
+
+def build_profiles(records, vocabulary: ConceptVocabulary) -> list[Profile]:
+    """Profiles of many records, in order."""
+    return [build_profile(r, vocabulary) for r in records]
 
 
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
@@ -83,7 +97,7 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         record=record,
         language=language,
         words=tuple(stem(w, language) for w in content),
-        grams=tuple(g for w in content if not w.isdigit() for g in _grams(w)),
+        spelled=tuple(w for w in content if not w.isdigit()),
         hits=hits,
         concepts=frozenset(h.concept for h in hits),
         weights=_weights(hits),
