@@ -98,8 +98,9 @@ class _Index:
         self.fit(records if records is not None else ())
 
     # -- fitting and changing ----------------------------------------------------------------
-    def fit(self, records: Iterable) -> "_Index":
-        """Read a whole catalogue (the heavy step); replaces whatever the index held."""
+    def fit(self, records: Iterable, *, workers: int | None = None) -> "_Index":
+        """Read a whole catalogue (the heavy step); replaces whatever the index held. Large
+        catalogues are read in ``workers`` processes (see ``profile.build_profiles``)."""
         records = list(records)
         ids = [r.id for r in records]
         if len(set(ids)) != len(ids):
@@ -117,7 +118,7 @@ class _Index:
         self._country = np.zeros(0, dtype=np.int16)
         self._alive = np.zeros(0, dtype=bool)
         self._fitted_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-        self._append(build_profiles(records, self.vocabulary))
+        self._append(build_profiles(records, self.vocabulary, workers=workers))
         return self
 
     def add(self, records: Iterable) -> "_Index":

@@ -6,10 +6,13 @@ with like and both search directions share one code path.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Union
+from typing import Mapping, Sequence, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
@@ -75,8 +78,36 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
             for h in hits}
 
 
-def build_profiles(records, vocabulary: ConceptVocabulary) -> list[Profile]:
-    """Profiles of many records, in order."""
+PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs more than it saves
+_CHUNK = 2_000
+_shared: tuple = ()      # (records, vocabulary) handed to forked workers without pickling them
+
+
+def _build_chunk(bounds: tuple[int, int]) -> list[Profile]:
+    records, vocabulary = _shared
+    return [build_profile(r, vocabulary) for r in records[bounds[0]:bounds[1]]]
+
+
+def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
+                   workers: int | None = None) -> list[Profile]:
+    """Profiles of many records, in order; from ``PARALLEL_FROM`` records on, read in ``workers``
+    forked processes (default: the machine's processors, at most 4), each warming its own word
+    caches. Falls back to one process where forking is not possible (no ``fork`` start method,
+    a daemonic worker, a thread other than the main one)."""
+    global _shared
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods() \
+            and threading.current_thread() is threading.main_thread():
+        bounds = [(start, min(start + _CHUNK, len(records))) for start in range(0, len(records), _CHUNK)]
+        _shared = (records, vocabulary)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return [p for chunk in pool.imap(_build_chunk, bounds) for p in chunk]
+        except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
+            pass
+        finally:
+            _shared = ()
     return [build_profile(r, vocabulary) for r in records]
 
 
