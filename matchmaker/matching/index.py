@@ -73,6 +73,9 @@ class _Segment:
         self.start = start
         self.text = text
         self.concepts = concepts
+        # Stage one walks each query word's postings: the word rows transposed (feature x row).
+        self.words_t = text.tf["words"].T.tocsr()
+        self.concepts_t = concepts.T.tocsr()
 
     @property
     def stop(self) -> int:
@@ -272,14 +275,16 @@ class _Index:
     def _stage_one(self, queries: Sequence[Profile], query_text: dict) -> np.ndarray:
         w = {n: max(self.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}
         concepts = self._concept_rows(queries)
+        words = query_text["words"]
         parts = []
         for segment in self._segments:
-            words = TextModel.cosine(segment.text.tf["words"], self.text.norms(segment.text, "words"),
-                                     query_text["words"])
-            parts.append(words * np.float32(w["text"] * 0.5)
-                         + np.asarray(segment.concepts @ concepts.T.toarray(), dtype=np.float32)
-                         * np.float32(w["concepts"]))
-        dense = (np.concatenate(parts) if parts else np.zeros((0, len(queries)), dtype=np.float32)).T.copy()
+            width = segment.words_t.shape[0]
+            query = words[:, :width] if words.shape[1] > width else words
+            scores = (query @ segment.words_t).toarray()
+            scores *= np.float32(w["text"] * 0.5) / self.text.norms(segment.text, "words")
+            scores += (concepts @ segment.concepts_t).toarray() * np.float32(w["concepts"])
+            parts.append(scores)
+        dense = np.concatenate(parts, axis=1) if parts else np.zeros((len(queries), 0), dtype=np.float32)
         for i, query in enumerate(queries):
             dense[i] += w["hs"] * self._hs_stage_one(query)
         return dense
