@@ -22,12 +22,38 @@ import scipy.sparse as sp
 if TYPE_CHECKING:  # pragma: no cover
     from matchmaker.matching.concepts import ConceptVocabulary
 
-__all__ = ["ENGINE_VERSION", "Fingerprint", "IncompatibleIndex", "save_index", "load_index"]
+__all__ = ["ENGINE_VERSION", "Fingerprint", "IncompatibleIndex", "save_index", "load_index", "STORED"]
 
 # Bump whenever reading, scoring or the file layout change: stored matches then show which engine
 # scored them, and old files are refused rather than misread.
 ENGINE_VERSION = "2026.12.1"
 _FORMAT = 1
+_CHUNK = 256      # profiles per pickle: a loaded index unpickles only the chunks its queries touch
+STORED = object()  # a profile still in the file
+
+
+class StoredProfiles:
+    """The catalogue profiles of a loaded index, unpickled a chunk at a time on first use: loading
+    100,000 profiles at once would take longer than reading everything else in the file."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray):
+        self._blob, self._offsets = blob, offsets
+        self._chunks: dict[int, list] = {}
+
+    def profile(self, row: int):
+        chunk = self._chunks.get(row // _CHUNK)
+        if chunk is None:
+            start, stop = self._offsets[row // _CHUNK], self._offsets[row // _CHUNK + 1]
+            chunk = self._chunks[row // _CHUNK] = pickle.loads(self._blob[start:stop].tobytes())
+        return chunk[row % _CHUNK]
+
+
+def _pickled_chunks(profiles: list) -> tuple[np.ndarray, np.ndarray]:
+    pieces = [pickle.dumps(profiles[i:i + _CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
+              for i in range(0, len(profiles), _CHUNK)]
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in pieces], out=offsets[1:])
+    return np.frombuffer(b"".join(pieces), dtype=np.uint8), offsets
 
 
 class IncompatibleIndex(ValueError):
@@ -75,14 +101,23 @@ def _names(array: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _put(arrays: dict, name: str, matrix: sp.csr_matrix) -> None:
-    arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"] = \
-        matrix.data, matrix.indices, matrix.indptr
+def _put(arrays: dict, name: str, matrix: sp.csr_matrix, *, counts: bool = False) -> None:
+    """A CSR matrix as arrays; term-frequency rows (1 + ln count) are kept as their counts, a byte each."""
+    data = matrix.data
+    if counts:
+        data = np.rint(np.exp(data.astype(np.float64) - 1.0))
+        if data.size and data.max() > 255:
+            raise ValueError("a word more than 255 times in one text")  # not a listing; refuse to truncate
+        data = data.astype(np.uint8)
+    arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"] = data, matrix.indices, matrix.indptr
     arrays[f"{name}.shape"] = np.array(matrix.shape, dtype=np.int64)
 
 
-def _get(arrays, name: str) -> sp.csr_matrix:
-    return sp.csr_matrix((arrays[f"{name}.data"], arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
+def _get(arrays, name: str, *, counts: bool = False) -> sp.csr_matrix:
+    data = arrays[f"{name}.data"]
+    if counts:  # exactly as text.py computes them
+        data = (1.0 + np.log(data.astype(np.float32))).astype(np.float32)
+    return sp.csr_matrix((data, arrays[f"{name}.indices"], arrays[f"{name}.indptr"]),
                          shape=tuple(arrays[f"{name}.shape"]))
 
 
@@ -103,13 +138,16 @@ def save_index(index, path) -> None:
         arrays[f"{name}.names"] = _text(block.names)
         arrays[f"{name}.df"] = block.df
         if segment is not None:
-            _put(arrays, f"{name}.tf", segment.text.tf[name])
+            _put(arrays, f"{name}.tf", segment.text.tf[name], counts=True)
     if segment is not None:
         _put(arrays, "concepts", segment.concepts)
     for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country"):
         arrays[name] = getattr(index, name)
-    arrays["profiles"] = np.frombuffer(pickle.dumps(index._profiles, protocol=pickle.HIGHEST_PROTOCOL),
-                                       dtype=np.uint8)
+    arrays["profiles"], arrays["profiles.offsets"] = _pickled_chunks(
+        [index._profile(i) for i in range(len(index._ids))])
+    if any("\n" in record_id for record_id in index._ids):
+        raise ValueError("a record id holds a line break")
+    arrays["ids"] = _text(index._ids)
     path = Path(path)
     with open(path, "wb") as handle:  # np.savez would add ".npz" to a name without it
         np.savez(handle, **arrays)
@@ -153,12 +191,14 @@ def load_index(cls, path, *, vocabulary: "ConceptVocabulary | None" = None):
             block.documents = int(manifest["documents"][name])
         for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country"):
             setattr(index, name, arrays[name])
-        index._profiles = pickle.loads(arrays["profiles"].tobytes())
-        index._records = [p.record for p in index._profiles]
-        index._position = {r.id: i for i, r in enumerate(index._records)}
-        index._alive = np.ones(len(index._records), dtype=bool)
+        index._ids = _names(arrays["ids"])
+        index._store = StoredProfiles(arrays["profiles"], arrays["profiles.offsets"])
+        index._profiles = [STORED] * len(index._ids)
+        index._stored_row = np.arange(len(index._ids), dtype=np.int64)
+        index._position = {record_id: i for i, record_id in enumerate(index._ids)}
+        index._alive = np.ones(len(index._ids), dtype=bool)
         index._segments = []
         if "concepts.data" in arrays.files:
-            rows = Rows(_get(arrays, "words.tf"), _get(arrays, "grams.tf"))
+            rows = Rows(_get(arrays, "words.tf", counts=True), _get(arrays, "grams.tf", counts=True))
             index._segments.append(_Segment(0, rows, _get(arrays, "concepts")))
     return index

@@ -24,7 +24,7 @@ from matchmaker.matching.constraints import certification_mask, country_codes, e
 from matchmaker.matching.evidence import evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
-from matchmaker.matching.artefact import ENGINE_VERSION, Fingerprint, load_index, save_index
+from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
 from matchmaker.matching.profile import Profile, build_profile, build_profiles
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
@@ -108,8 +108,10 @@ class _Index:
         ids = [r.id for r in records]
         if len(set(ids)) != len(ids):
             raise ValueError("record ids must be unique within an index")
-        self._records: list = []
-        self._profiles: list = []
+        self._ids: list = []         # position -> id (None once removed)
+        self._profiles: list = []    # position -> Profile, None once removed, STORED until read from a file
+        self._store = None           # the saved profiles of a loaded index (artefact.StoredProfiles)
+        self._stored_row = np.zeros(0, dtype=np.int64)
         self._position: dict[str, int] = {}
         self._segments: list[_Segment] = []
         self.text = TextModel()
@@ -145,12 +147,12 @@ class _Index:
                 self.text.count(Rows(*(segment.text.tf[n][local] for n in ("words", "grams"))), -1)
         self._alive[chosen] = False
         for position in positions:
-            self._records[position] = self._profiles[position] = None
+            self._ids[position] = self._profiles[position] = None
         self._compact_when_fragmented()
         return self
 
     def _append(self, profiles: list[Profile]) -> None:
-        start = len(self._records)
+        start = len(self._ids)
         rows = self.text.rows(profiles)
         self.text.count(rows, 1)
         # Only the rows' matrices are kept: a catalogue profile's words are not read again.
@@ -158,8 +160,9 @@ class _Index:
         self._segments.append(_Segment(start, rows, self._concept_rows(profiles)))
         for offset, profile in enumerate(profiles):
             self._position[profile.record.id] = start + offset
-        self._records += [p.record for p in profiles]
+        self._ids += [p.record.id for p in profiles]
         self._profiles += profiles
+        self._stored_row = np.concatenate([self._stored_row, np.full(len(profiles), -1, dtype=np.int64)])
         self._heading = np.concatenate([self._heading, np.array([_hs_ints(p.hs.code, 4) for p in profiles],
                                                                 dtype=np.int32)])
         self._chapter = np.concatenate([self._chapter, np.array([_hs_ints(p.hs.code, 2) for p in profiles],
@@ -175,9 +178,9 @@ class _Index:
         """Merge segments and drop removed rows once there are many small segments or many removed
         rows: amortised, each row is copied a bounded number of times."""
         base = len(self._segments[0].text) if self._segments else 0
-        tail = len(self._records) - base
-        dead = len(self._records) - int(self._alive.sum())
-        if len(self._segments) > 16 or tail > max(base // 4, 1000) or dead > max(len(self._records) // 4, 1000):
+        tail = len(self._ids) - base
+        dead = len(self._ids) - int(self._alive.sum())
+        if len(self._segments) > 16 or tail > max(base // 4, 1000) or dead > max(len(self._ids) // 4, 1000):
             self._compact()
 
     def _compact(self) -> None:
@@ -190,16 +193,17 @@ class _Index:
                                        format="csr"), widths[n])[keep] for n in widths}
         concepts = sp.vstack([s.concepts for s in self._segments], format="csr")[keep]
         self._segments = [_Segment(0, Rows(stacked["words"], stacked["grams"]), concepts)]
-        self._records = [self._records[i] for i in keep.tolist()]
+        self._ids = [self._ids[i] for i in keep.tolist()]
         self._profiles = [self._profiles[i] for i in keep.tolist()]
-        self._position = {r.id: i for i, r in enumerate(self._records)}
-        for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country", "_alive"):
+        self._position = {record_id: i for i, record_id in enumerate(self._ids)}
+        for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country", "_alive",
+                     "_stored_row"):
             setattr(self, name, getattr(self, name)[keep])
 
     @property
     def records(self) -> tuple:
         """The indexed records, in the order they were added."""
-        return tuple(r for r in self._records if r is not None)
+        return tuple(self._profile(i).record for i, record_id in enumerate(self._ids) if record_id is not None)
 
     def __len__(self) -> int:
         return len(self._position)
@@ -209,7 +213,14 @@ class _Index:
 
     @property
     def profiles(self) -> list[Profile]:
-        return [p for p in self._profiles if p is not None]
+        return [self._profile(i) for i, record_id in enumerate(self._ids) if record_id is not None]
+
+    def _profile(self, position: int) -> Profile:
+        """The catalogue profile at ``position``; a loaded index reads its profiles when first needed."""
+        found = self._profiles[position]
+        if found is STORED:
+            found = self._profiles[position] = self._store.profile(int(self._stored_row[position]))
+        return found
 
     # -- fingerprint, save, load -------------------------------------------------------------
     @property
@@ -263,7 +274,7 @@ class _Index:
     def _hs_stage_one(self, query: Profile) -> np.ndarray:
         code = query.hs.code
         if not code:
-            return np.zeros(len(self._records), dtype=np.float32)
+            return np.zeros(len(self._ids), dtype=np.float32)
         heading, chapter = _hs_ints(code, 4), _hs_ints(code, 2)
         sure = {d: np.minimum(self._hs_confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
         fit = np.where(self._chapter == chapter, np.float32(0.35 if heading >= 0 else 0.5) * sure[2],
@@ -322,25 +333,25 @@ class _Index:
         for position, text_value in zip(candidates.tolist(), np.minimum(text_values, 1.0).tolist()):
             parts = self._parts(position, query, text_value, details=False)
             units = score_units([(value, weight) for _, value, weight, _ in parts])
-            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self._profiles[position], query),
+            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self._profile(position), query),
                                                         text=parts[0][1], concepts=parts[1][1],
                                                         vocabulary=self.vocabulary):
                 continue
             # Figures only: the k shown are redone with their sentences (building sentences for every
             # candidate, and holding them until the sort, cost a quarter of the batch time).
-            ranked.append((-units, self._records[position].id, position, text_value))
+            ranked.append((-units, self._ids[position], position, text_value))
         ranked.sort(key=lambda entry: entry[:2])
         return ranked
 
     def _parts(self, position: int, query: Profile, text_value: float, *, details: bool = True) -> list:
-        product, demand = self._pair(self._profiles[position], query)
+        product, demand = self._pair(self._profile(position), query)
         others = other_components(product, demand, self.vocabulary, details=details)
         return [("text", text_value, self.weights["text"], None)] + [
             (name, value, self.weights[name], detail) for name, (value, detail) in others.items()]
 
     def _evidence(self, position: int, query: Profile, parts: list) -> tuple[str, ...]:
         values = {name: value for name, value, _, _ in parts}
-        return evidence(*self._pair(self._profiles[position], query), text=values["text"],
+        return evidence(*self._pair(self._profile(position), query), text=values["text"],
                         concepts=values["concepts"], vocabulary=self.vocabulary)
 
     def _explanation(self, position: int, query: Profile, parts: list, query_text: dict,
@@ -358,7 +369,7 @@ class _Index:
 
     def _match(self, query: Profile, position: int, parts: list, query_text: dict) -> Match:
         explanation = self._explanation(position, query, parts, query_text)
-        product, demand = self._pair(self._profiles[position], query)
+        product, demand = self._pair(self._profile(position), query)
         return Match(demand.record.id, product.record.id, explanation.score, explanation)
 
     def _obstacles(self, record) -> list[Obstacle]:
@@ -370,7 +381,7 @@ class _Index:
         groups: dict[tuple[str, str], list[str]] = {}
         for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), query_text,
                                                         self.candidates):
-            found = exclusions(*self._pair(self._profiles[position], query))
+            found = exclusions(*self._pair(self._profile(position), query))
             # No certificate brings in a buyer of the seller's own country: count it there only.
             found = [e for e in found if e.kind == "own_country"] or found
             for exclusion in found:
@@ -403,13 +414,13 @@ class _Index:
     def _explain(self, product: Product, demand: Demand) -> Explanation:
         catalogue, query = (product, demand) if self._products_are_catalogue else (demand, product)
         position = self._position.get(catalogue.id)
-        if position is None or self._records[position] != catalogue:
+        if position is None or self._profile(position).record != catalogue:
             raise ValueError(f"{catalogue.id!r} is not in this index")
         query_profile = build_profile(query, self.vocabulary)
         query_text = self.text.queries([query_profile])
         text_value = min(1.0, float(self._text_values(np.array([position]), query_text)[0]))
         parts = self._parts(position, query_profile, text_value)
-        broken = exclusions(*self._pair(self._profiles[position], query_profile))
+        broken = exclusions(*self._pair(self._profile(position), query_profile))
         return self._explanation(position, query_profile, parts, query_text,
                                  [exclusion.phrase.render() for exclusion in broken])
 
