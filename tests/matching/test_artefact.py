@@ -184,3 +184,20 @@ def test_fit_refits_from_scratch(market, vocabulary):
     assert {r.id for r in index.records} == {p.id for p in later}
     assert index.fingerprint.fitted_at != stamp
     assert tops(index, demands[:10]) == tops(ProductIndex(later, vocabulary=vocabulary), demands[:10])
+
+
+def test_profiles_read_in_worker_processes_rank_the_same(market, vocabulary):
+    first, _, demands = market
+    forked = ProductIndex(vocabulary=vocabulary).fit(first[:120], workers=2)
+    alone = ProductIndex(vocabulary=vocabulary).fit(first[:120], workers=1)
+    assert tops(forked, demands[:15]) == tops(alone, demands[:15])
+
+
+def test_a_loaded_index_takes_removals_and_reads_profiles_lazily(tmp_path, market, vocabulary):
+    first, later, demands = market
+    ProductIndex(first + later, vocabulary=vocabulary).save(tmp_path / "p.idx")
+    loaded = ProductIndex.load(tmp_path / "p.idx", vocabulary=vocabulary)
+    assert sum(p is artefact.STORED for p in loaded._profiles) == len(first + later)
+    loaded.remove([p.id for p in later])
+    assert tops(loaded, demands[:15]) == tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
+    assert {r.id for r in loaded.records} == {p.id for p in first}
