@@ -309,6 +309,8 @@ class _Index:
 
     def _text_values(self, positions: np.ndarray, query_text: dict) -> np.ndarray:
         """Text values of the catalogue rows at ``positions`` for one query."""
+        if len(self._segments) == 1:
+            return self.text.value(self._segments[0].text, positions, query_text)
         values = np.zeros(len(positions), dtype=np.float32)
         for segment in self._segments:
             inside = (positions >= segment.start) & (positions < segment.stop)

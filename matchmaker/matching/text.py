@@ -211,21 +211,25 @@ class TextModel:
         """Text values (word and gram cosines blended) of ``rows[positions]`` for one query."""
         total = np.zeros(len(positions), dtype=np.float32)
         for name, share in (("words", WORD_SHARE), ("grams", 1 - WORD_SHARE)):
-            tf = rows.tf[name][positions]
-            total += np.float32(share) * self.cosine(tf, self.norms(rows, name)[positions], queries[name])[:, 0]
+            tf, query = rows.tf[name], queries[name]
+            dense = np.zeros(tf.shape[1], dtype=np.float32)
+            keep = query.indices < tf.shape[1]
+            dense[query.indices[keep]] = query.data[keep]
+            total += np.float32(share) * (tf[positions] @ dense) / self.norms(rows, name)[positions]
         return total
 
     def describe(self, rows: Rows, position: int, query_words: sp.csr_matrix, value: float,
                  query: Profile) -> Phrase:
         """The words the two texts share, as the query wrote them (not stems, no figures)."""
-        tf = rows.tf["words"][position]
-        width = min(tf.shape[1], query_words.shape[1])
-        product = tf[:, :width].multiply(query_words[:, :width]).tocoo()
-        data = product.data / self.norms(rows, "words")[position]
+        tf = rows.tf["words"]
+        start, stop = tf.indptr[position], tf.indptr[position + 1]
+        shared, mine, theirs = np.intersect1d(tf.indices[start:stop], query_words.indices,
+                                              assume_unique=True, return_indices=True)
+        data = tf.data[start:stop][mine] * query_words.data[theirs] / self.norms(rows, "words")[position]
         word_cos = float(data.sum())
         order = np.argsort(-data, kind="stable")[:5]
         names = self.blocks["words"].names
-        stems = [str(names[product.col[i]]) for i in order]
+        stems = [str(names[shared[i]]) for i in order]
         if stems:
             written = _surface_words(f"{query.record.title} {query.record.description or ''}", query.language)
             return Phrase(N_("Words in common: {words}"), {"words": tuple(written.get(s, s) for s in stems)})
