@@ -88,7 +88,7 @@ class _Block:
         # position of each emitted feature inside ``flat``
         first = np.repeat(starts[ids] - (np.cumsum(per_token) - per_token), per_token)
         columns = flat[first + np.arange(total)] if total else np.zeros(0, dtype=np.int32)
-        doc_of_token = np.repeat(np.arange(len(documents)), [len(d) for d in documents])
+        doc_of_token = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d) for d in documents])
         rows = np.repeat(doc_of_token, per_token)
         matrix = sp.csr_matrix((np.ones(total, dtype=np.float32), (rows, columns)),
                                shape=(len(documents), len(self.names)))
@@ -149,6 +149,13 @@ class _Block:
                              shape=(len(documents), len(self.names)))
 
 
+_ROWS_AT_ONCE = 5_000
+
+
+def _wider(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
 def _profile_tokens(profile: Profile, block: str) -> tuple[str, ...]:
     return profile.words if block == "words" else profile.spelled
 
@@ -175,8 +182,17 @@ class TextModel:
 
     # -- catalogue ---------------------------------------------------------------------------
     def rows(self, profiles: Sequence[Profile]) -> Rows:
-        """TF rows of catalogue profiles (new features get columns; counts are not changed)."""
-        return Rows(*(self.blocks[n].tf_rows([_profile_tokens(p, n) for p in profiles]) for n in _BLOCKS))
+        """TF rows of catalogue profiles (new features get columns; counts are not changed). Built
+        ``_ROWS_AT_ONCE`` texts at a time: the grams of 100,000 texts, before they are counted,
+        would hold over a gigabyte of index arrays."""
+        stacked = {}
+        for n in _BLOCKS:
+            pieces = [self.blocks[n].tf_rows([_profile_tokens(p, n) for p in profiles[i:i + _ROWS_AT_ONCE]])
+                      for i in range(0, len(profiles), _ROWS_AT_ONCE)]
+            width = len(self.blocks[n].names)
+            stacked[n] = sp.vstack([_wider(piece, width) for piece in pieces], format="csr") if len(pieces) > 1 \
+                else pieces[0] if pieces else sp.csr_matrix((0, width), dtype=np.float32)
+        return Rows(stacked["words"], stacked["grams"])
 
     def count(self, rows: Rows, sign: int) -> None:
         """Count ``rows`` in (1) or out of (-1) the catalogue's document frequencies."""

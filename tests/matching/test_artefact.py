@@ -201,3 +201,12 @@ def test_a_loaded_index_takes_removals_and_reads_profiles_lazily(tmp_path, marke
     loaded.remove([p.id for p in later])
     assert tops(loaded, demands[:15]) == tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
     assert {r.id for r in loaded.records} == {p.id for p in first}
+
+
+def test_rows_built_in_pieces_rank_as_at_once(market, vocabulary, monkeypatch):
+    from matchmaker.matching import text
+
+    first, _, demands = market
+    whole = tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
+    monkeypatch.setattr(text, "_ROWS_AT_ONCE", 7)
+    assert tops(ProductIndex(first, vocabulary=vocabulary), demands[:15]) == whole
