@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -46,23 +48,66 @@ def term_pool() -> dict[str, list[tuple[str, str]]]:
     return {lang: terms or [(t, "") for t in FALLBACK_TERMS[lang]] for lang, terms in pool.items()}
 
 
+SPECS = ("500 gr", "1 kg", "25 kg/bag", "40/50", "size XL", "grade A", "A-grade", "20ft", "40' HC", "MOQ 1x20",
+         "12 pcs/ctn", "100%", "ISO 9001", "HACCP", "halal MUI", "FOB Surabaya", "CIF Almaty", "2024")
+PUNCTUATION = (",", " -", ";", " /", "!", ".", ":")
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """One edit, as hurried sellers type: a letter dropped, doubled, swapped or replaced."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return word[:i] + word[i + 1:]
+    if kind == 1:
+        return word[:i] + word[i] + word[i:]
+    if kind == 2:
+        return word[:i - 1] + word[i] + word[i - 1] + word[i + 1:]
+    return word[:i] + rng.choice("aeiounrstkl") + word[i + 1:]
+
+
+def _noisy(words: list[str], rng: random.Random) -> str:
+    out = []
+    for word in words:
+        word = " ".join(_typo(w, rng) if rng.random() < 0.04 else w for w in word.split())
+        if rng.random() < 0.05:
+            word = word.upper()
+        elif rng.random() < 0.1:
+            word = word.capitalize()
+        out.append(word + (rng.choice(PUNCTUATION) if rng.random() < 0.12 else ""))
+    return " ".join(out)
+
+
 def synthetic(n: int, kind: str, rng: random.Random, pool) -> list:
+    """Listings in en/id/ru: a title of 4-8 words and a description of 200-400 characters made of
+    1-3 product terms, filler, specifications, a brand code, 4 % of words mistyped, some shouting."""
     records = []
     for i in range(n):
         lang = rng.choice(("en", "id", "ru"))
         terms = [rng.choice(pool[lang]) for _ in range(rng.randint(1, 3))]
-        words = [t for t, _ in terms] + rng.sample(FILLER[lang], 3) + [str(rng.randint(1, 500))]
+        brand = f"{rng.choice('ABCDEFGHKMPRSTXZ')}{rng.choice('ABCDEFGHKMPRSTXZ')}-{rng.randint(10, 9999)}"
+        head = [t for t, _ in terms] + rng.sample(FILLER[lang], 3) + [str(rng.randint(1, 500))]
+        rng.shuffle(head)
+        title = _noisy(head[:rng.randint(4, 8)], rng)
+        target = rng.randint(200, 400)
+        words = head + [brand]
+        while sum(len(w) + 1 for w in words) < target:
+            roll = rng.random()
+            words.append(rng.choice(FILLER[lang]) if roll < 0.6 else rng.choice(SPECS) if roll < 0.8
+                         else rng.choice(pool[lang])[0] if roll < 0.9 else rng.choice(FILLER["en"]))
         rng.shuffle(words)
-        title = " ".join(words[:6])
-        description = " ".join(words + rng.sample(FILLER[lang], 4))
+        description = _noisy(words, rng)[:target]
         country = rng.choice(("ID", "KZ", "MY"))
         if kind == "product":
             records.append(Product(f"p{i:06d}", title, description=description, country=country,
                                    hs_code=terms[0][1] or None, moq=rng.randint(1, 500), unit="pcs",
                                    certifications=tuple(rng.sample(("halal", "eac", "svlk", "haccp"), 2))))
         else:
-            records.append(Demand(f"d{i:05d}", title, country=country, quantity=rng.randint(1, 5000),
-                                  unit="pcs", required_certifications=("halal",) if rng.random() < 0.1 else ()))
+            records.append(Demand(f"d{i:05d}", title, description=description[:rng.randint(0, 200)] or None,
+                                  country=country, quantity=rng.randint(1, 5000), unit="pcs",
+                                  required_certifications=("halal",) if rng.random() < 0.1 else ()))
     return records
 
 
@@ -79,10 +124,21 @@ def baseline_top(vectoriser, matrix_t, demands, k=10):
 
 
 def timed(label: str, fn):
-    started = time.perf_counter()
+    """Wall clock and this process's CPU time (the CPU figure is steadier on a shared machine; with
+    worker processes it also counts their time, through ``resource``)."""
+    started, cpu = time.perf_counter(), _cpu()
     result = fn()
-    print(f"  {label}: {time.perf_counter() - started:.2f}s")
+    print(f"  {label}: {time.perf_counter() - started:.2f}s wall, {_cpu() - cpu:.2f}s CPU")
     return result
+
+
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -113,6 +169,17 @@ def main() -> int:
         latencies.append((time.perf_counter() - started) * 1000)
     print(f"  {batch} matches; one request top-10: p50 {np.percentile(latencies, 50):.1f} ms, "
           f"p95 {np.percentile(latencies, 95):.1f} ms")
+    if hasattr(index, "save"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "products.idx"
+            timed("save", lambda: index.save(path))
+            print(f"  file: {path.stat().st_size / 2 ** 20:.0f} MB")
+            loaded = timed("load", lambda: ProductIndex.load(path))
+            same = all([m.product_id for m in loaded.top(d)] == [m.product_id for m in index.top(d)]
+                       for d in singles[:50])
+            print(f"  loaded index gives the same top 10: {same}")
+            del loaded
+    print(f"  peak memory of the process so far: {peak_mb():.0f} MB")
 
     print("baseline (word TF-IDF cosine)")
     before = rss_mb()

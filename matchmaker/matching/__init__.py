@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from matchmaker.matching.artefact import ENGINE_VERSION, Fingerprint, IncompatibleIndex
 from matchmaker.matching.classify import Classification, classify, hs_codes_for_words
 from matchmaker.matching.concepts import ConceptVocabulary, default_vocabulary
 from matchmaker.matching.constraints import why_not
@@ -30,7 +31,7 @@ from matchmaker.matching.scoring import DEFAULT_WEIGHTS
 
 __all__ = [
     "Product", "Demand", "InputError",
-    "ProductIndex", "DemandIndex", "Obstacle", "Match", "Explanation", "Component",
+    "ProductIndex", "DemandIndex", "Obstacle", "Fingerprint", "IncompatibleIndex", "ENGINE_VERSION", "Match", "Explanation", "Component",
     "why_not", "explain", "classify", "Classification", "hs_codes_for_words",
     "ConceptVocabulary", "default_vocabulary", "DEFAULT_WEIGHTS",
 ]

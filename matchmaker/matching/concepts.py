@@ -18,7 +18,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -75,6 +75,7 @@ def _ru_key(word_stem: str) -> str:
     return _RU_FLEETING.sub("", word_stem)
 
 
+@lru_cache(maxsize=500_000)
 def _key(word: str, language: str) -> str:
     s = stem(word, language)
     return _ru_key(s) if language == "ru" else s
@@ -140,6 +141,15 @@ class ConceptVocabulary:
             for key in sorted(k[0] for k in table if len(k) == 1 and len(k[0]) >= 4):
                 self._singles[lang].setdefault(key[0], []).append(key)
         self._starts = {lang: {k[0] for k in table} for lang, table in self._tables.items()}
+        # A word whose key is in no term, in no other word order and is no term as written, and
+        # that no looser reading (form, prefix, typo) ties to a term, is inert: the scan steps over it.
+        self._term_keys = {lang: {w for key in table for w in key} | self._unordered_words[lang]
+                           for lang, table in self._tables.items()}
+        self._loose_cache: dict[tuple[str, str], tuple[ConceptHit, ...]] = {}
+        self._longest: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}  # words of the longest term from a key
+        for lang, table in self._tables.items():
+            for key in table:
+                self._longest[lang][key[0]] = max(self._longest[lang].get(key[0], 0), len(key))
         # Filled from many threads: a dict item is set atomically, and a race only repeats a lookup.
         self._typo_cache: dict[tuple[str, str], str | None] = {}
 
@@ -159,6 +169,13 @@ class ConceptVocabulary:
 
     def __len__(self) -> int:
         return len(self.concepts)
+
+    @cached_property
+    def digest(self) -> str:
+        """A short hash of the vocabulary's content: indexes and fingerprints name it."""
+        from matchmaker.matching.artefact import vocabulary_digest
+
+        return vocabulary_digest(self)
 
     @cached_property
     def products(self) -> frozenset[str]:
@@ -235,11 +252,20 @@ class ConceptVocabulary:
     def _scan(self, words: list[str], lang: str) -> Iterable[tuple[int, int, ConceptHit]]:
         table, starts, unordered = self._tables[lang], self._starts[lang], self._unordered_words[lang]
         keys = [_key(w, lang) for w in words]
+        term_keys, surface, loose_cache = self._term_keys[lang], self._surface[lang], self._loose_cache
+        longest = self._longest[lang]
         i = 0
         while i < len(keys):
+            if keys[i] not in term_keys and words[i] not in surface:
+                hits = loose_cache.get((words[i], lang))
+                if hits is None:
+                    hits = loose_cache[(words[i], lang)] = tuple(self._loose(words[i], keys[i], lang))
+                yield from ((i, 1, hit) for hit in hits)
+                i += 1
+                continue
             step, names, how = 1, None, "stem"
             if keys[i] in starts:
-                for n in range(min(_MAX_TERM_WORDS, len(keys) - i), 0, -1):
+                for n in range(min(longest[keys[i]], _MAX_TERM_WORDS, len(keys) - i), 0, -1):
                     names = table.get(tuple(keys[i:i + n]))
                     if names:
                         step = n

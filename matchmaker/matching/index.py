@@ -11,7 +11,8 @@ learns which relevant partners a missing certificate keeps away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -23,10 +24,11 @@ from matchmaker.matching.constraints import certification_mask, country_codes, e
 from matchmaker.matching.evidence import evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
-from matchmaker.matching.profile import Profile, build_profile
+from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
+from matchmaker.matching.profile import Profile, build_profile, build_profiles
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
-from matchmaker.matching.text import TextModel
+from matchmaker.matching.text import Rows, TextModel
 
 __all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
@@ -52,37 +54,191 @@ class Obstacle:
     subject: str | None = None
 
 
+def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    """The same rows with more (empty) columns on the right: features are only ever appended."""
+    if matrix.shape[1] == width:
+        return matrix
+    return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
 def _hs_ints(code: str | None, digits: int) -> int:
     return int(code[:digits]) if code and len(code) >= digits else -1
 
 
-class _Index:
-    _products_are_catalogue = True
+class _Segment:
+    """Catalogue rows added together (by ``fit`` or one ``add``): text rows and concept rows. Later
+    segments may be narrower than the current feature list (columns are only ever appended)."""
 
-    def __init__(self, records: Iterable, *, weights: Mapping[str, float] | None = None,
+    def __init__(self, start: int, text: Rows, concepts: sp.csr_matrix):
+        self.start = start
+        self.text = text
+        self.concepts = concepts
+        # Stage one walks each query word's postings: the word rows transposed (feature x row).
+        self.words_t = text.tf["words"].T.tocsr()
+        self.concepts_t = concepts.T.tocsr()
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.text)
+
+
+class _Index:
+    """The engine as a fitted artefact (scikit-learn style): ``fit`` reads a whole catalogue,
+    ``add``/``remove`` change it in place with the same frozen reading (stemmers, concept
+    vocabulary), ``save``/``load`` keep it, ``fingerprint`` says which engine, weights and vocabulary
+    scored a match. Word weights (IDF) follow the catalogue as it is after each change, see
+    ``text.py``: ``fit(a)`` then ``add(b)`` ranks exactly as ``fit(a + b)``.
+    """
+
+    _products_are_catalogue = True
+    _kind = "products"
+
+    def __init__(self, records: Iterable | None = None, *, weights: Mapping[str, float] | None = None,
                  vocabulary: ConceptVocabulary | None = None, candidates: int = CANDIDATES):
         self.vocabulary = vocabulary if vocabulary is not None else default_vocabulary()
         self.weights = resolve_weights(weights)
-        self.records = tuple(records)
-        ids = [r.id for r in self.records]
+        self.candidates = candidates
+        self.fit(records if records is not None else ())
+
+    # -- fitting and changing ----------------------------------------------------------------
+    def fit(self, records: Iterable, *, workers: int | None = None) -> "_Index":
+        """Read a whole catalogue (the heavy step); replaces whatever the index held. Large
+        catalogues are read in ``workers`` processes (see ``profile.build_profiles``)."""
+        records = list(records)
+        ids = [r.id for r in records]
         if len(set(ids)) != len(ids):
             raise ValueError("record ids must be unique within an index")
-        self.candidates = candidates
-        self.profiles = [build_profile(r, self.vocabulary) for r in self.records]
-        self._position = {r.id: i for i, r in enumerate(self.records)}
-        self.text = TextModel(self.profiles)
-        self._words, self._combined = self.text.catalogue(self.profiles)
-        self._words_t = self._words.T.tocsr()
+        self._ids: list = []         # position -> id (None once removed)
+        self._profiles: list = []    # position -> Profile, None once removed, STORED until read from a file
+        self._store = None           # the saved profiles of a loaded index (artefact.StoredProfiles)
+        self._stored_row = np.zeros(0, dtype=np.int64)
+        self._position: dict[str, int] = {}
+        self._segments: list[_Segment] = []
+        self.text = TextModel()
         self._concept_column = {name: i for i, name in enumerate(sorted(self.vocabulary.concepts))}
-        self._concepts_t = self._concept_rows(self.profiles).T.tocsr()
-        self._heading = np.array([_hs_ints(p.hs.code, 4) for p in self.profiles], dtype=np.int32)
-        self._chapter = np.array([_hs_ints(p.hs.code, 2) for p in self.profiles], dtype=np.int32)
-        self._hs_confidence = np.array([p.hs.confidence for p in self.profiles], dtype=np.float32)
-        self._certificates = np.array([self._certificate_mask(p) for p in self.profiles], dtype=np.int64)
-        self._country = country_codes([r.country for r in self.records])
+        self._heading = np.zeros(0, dtype=np.int32)
+        self._chapter = np.zeros(0, dtype=np.int32)
+        self._hs_confidence = np.zeros(0, dtype=np.float32)
+        self._certificates = np.zeros(0, dtype=np.int64)
+        self._country = np.zeros(0, dtype=np.int16)
+        self._alive = np.zeros(0, dtype=bool)
+        self._fitted_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+        self._append(build_profiles(records, self.vocabulary, workers=workers))
+        return self
+
+    def add(self, records: Iterable) -> "_Index":
+        """Add records (or replace those whose id is already indexed) with the fitted reading; the
+        cost is that of the records added (see ``text.py`` for the word weights)."""
+        latest = {r.id: r for r in records}  # the same id twice in one call: the last one counts
+        self.remove([i for i in latest if i in self._position])
+        self._append(build_profiles(list(latest.values()), self.vocabulary))
+        self._compact_when_fragmented()
+        return self
+
+    def remove(self, ids: Iterable[str]) -> "_Index":
+        """Take records out by id; ids not in the index are ignored."""
+        positions = sorted({self._position.pop(i) for i in ids if i in self._position})
+        if not positions:
+            return self
+        chosen = np.array(positions, dtype=np.int64)
+        for segment in self._segments:
+            local = chosen[(chosen >= segment.start) & (chosen < segment.stop)] - segment.start
+            if len(local):
+                self.text.count(Rows(*(segment.text.tf[n][local] for n in ("words", "grams"))), -1)
+        self._alive[chosen] = False
+        for position in positions:
+            self._ids[position] = self._profiles[position] = None
+        self._compact_when_fragmented()
+        return self
+
+    def _append(self, profiles: list[Profile]) -> None:
+        start = len(self._ids)
+        rows = self.text.rows(profiles)
+        self.text.count(rows, 1)
+        # Only the rows' matrices are kept: a catalogue profile's words are not read again.
+        profiles = [replace(p, words=(), spelled=()) for p in profiles]
+        self._segments.append(_Segment(start, rows, self._concept_rows(profiles)))
+        for offset, profile in enumerate(profiles):
+            self._position[profile.record.id] = start + offset
+        self._ids += [p.record.id for p in profiles]
+        self._profiles += profiles
+        self._stored_row = np.concatenate([self._stored_row, np.full(len(profiles), -1, dtype=np.int64)])
+        self._heading = np.concatenate([self._heading, np.array([_hs_ints(p.hs.code, 4) for p in profiles],
+                                                                dtype=np.int32)])
+        self._chapter = np.concatenate([self._chapter, np.array([_hs_ints(p.hs.code, 2) for p in profiles],
+                                                                dtype=np.int32)])
+        self._hs_confidence = np.concatenate([self._hs_confidence, np.array(
+            [p.hs.confidence for p in profiles], dtype=np.float32)])
+        self._certificates = np.concatenate([self._certificates, np.array(
+            [self._certificate_mask(p) for p in profiles], dtype=np.int64)])
+        self._country = np.concatenate([self._country, country_codes([p.record.country for p in profiles])])
+        self._alive = np.concatenate([self._alive, np.ones(len(profiles), dtype=bool)])
+
+    def _compact_when_fragmented(self) -> None:
+        """Merge segments and drop removed rows once there are many small segments or many removed
+        rows: amortised, each row is copied a bounded number of times."""
+        base = len(self._segments[0].text) if self._segments else 0
+        tail = len(self._ids) - base
+        dead = len(self._ids) - int(self._alive.sum())
+        if len(self._segments) > 16 or tail > max(base // 4, 1000) or dead > max(len(self._ids) // 4, 1000):
+            self._compact()
+
+    def _compact(self) -> None:
+        """One segment, no removed rows: positions change, results do not."""
+        if len(self._segments) <= 1 and bool(self._alive.all()):
+            return
+        keep = np.flatnonzero(self._alive)
+        widths = {n: len(self.text.blocks[n].names) for n in ("words", "grams")}
+        stacked = {n: _widen(sp.vstack([_widen(s.text.tf[n], widths[n]) for s in self._segments],
+                                       format="csr"), widths[n])[keep] for n in widths}
+        concepts = sp.vstack([s.concepts for s in self._segments], format="csr")[keep]
+        self._segments = [_Segment(0, Rows(stacked["words"], stacked["grams"]), concepts)]
+        self._ids = [self._ids[i] for i in keep.tolist()]
+        self._profiles = [self._profiles[i] for i in keep.tolist()]
+        self._position = {record_id: i for i, record_id in enumerate(self._ids)}
+        for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country", "_alive",
+                     "_stored_row"):
+            setattr(self, name, getattr(self, name)[keep])
+
+    @property
+    def records(self) -> tuple:
+        """The indexed records, in the order they were added."""
+        return tuple(self._profile(i).record for i, record_id in enumerate(self._ids) if record_id is not None)
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self._position)
+
+    def __contains__(self, record_id: str) -> bool:
+        return record_id in self._position
+
+    @property
+    def profiles(self) -> list[Profile]:
+        return [self._profile(i) for i, record_id in enumerate(self._ids) if record_id is not None]
+
+    def _profile(self, position: int) -> Profile:
+        """The catalogue profile at ``position``; a loaded index reads its profiles when first needed."""
+        found = self._profiles[position]
+        if found is STORED:
+            found = self._profiles[position] = self._store.profile(int(self._stored_row[position]))
+        return found
+
+    # -- fingerprint, save, load -------------------------------------------------------------
+    @property
+    def fingerprint(self) -> Fingerprint:
+        """Which engine, weights and concept vocabulary scored, and when the index was fitted."""
+        return Fingerprint(ENGINE_VERSION, tuple(sorted(self.weights.items())), self.vocabulary.digest,
+                           self._fitted_at)
+
+    def save(self, path) -> None:
+        """Write the fitted index to one file (numpy arrays and a small manifest)."""
+        self._compact()
+        save_index(self, path)
+
+    @classmethod
+    def load(cls, path, *, vocabulary: ConceptVocabulary | None = None) -> "_Index":
+        """Read an index written by ``save``; refuses a file of another engine version, of the other
+        side of the market, or fitted with another concept vocabulary."""
+        return load_index(cls, path, vocabulary=vocabulary)
 
     # -- the two directions differ only here -------------------------------------------------
     def _certificate_mask(self, profile: Profile, *, query: bool = False) -> int:
@@ -118,7 +274,7 @@ class _Index:
     def _hs_stage_one(self, query: Profile) -> np.ndarray:
         code = query.hs.code
         if not code:
-            return np.zeros(len(self.records), dtype=np.float32)
+            return np.zeros(len(self._ids), dtype=np.float32)
         heading, chapter = _hs_ints(code, 4), _hs_ints(code, 2)
         sure = {d: np.minimum(self._hs_confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
         fit = np.where(self._chapter == chapter, np.float32(0.35 if heading >= 0 else 0.5) * sure[2],
@@ -127,23 +283,45 @@ class _Index:
             fit = np.where(self._heading == heading, sure[4], fit)
         return fit
 
-    def _stage_one(self, queries: Sequence[Profile], query_words: sp.csr_matrix) -> np.ndarray:
+    def _stage_one(self, queries: Sequence[Profile], query_text: dict) -> np.ndarray:
         w = {n: max(self.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}
-        scores = (query_words @ self._words_t) * np.float32(w["text"] * 0.5) \
-            + (self._concept_rows(queries) @ self._concepts_t) * np.float32(w["concepts"])
-        dense = scores.toarray()
+        concepts = self._concept_rows(queries)
+        words = query_text["words"]
+        parts = []
+        for segment in self._segments:
+            width = segment.words_t.shape[0]
+            query = words[:, :width] if words.shape[1] > width else words
+            scores = (query @ segment.words_t).toarray()
+            scores *= np.float32(w["text"] * 0.5) / self.text.norms(segment.text, "words")
+            scores += (concepts @ segment.concepts_t).toarray() * np.float32(w["concepts"])
+            parts.append(scores)
+        dense = np.concatenate(parts, axis=1) if parts else np.zeros((len(queries), 0), dtype=np.float32)
         for i, query in enumerate(queries):
             dense[i] += w["hs"] * self._hs_stage_one(query)
         return dense
 
     # -- stage two ---------------------------------------------------------------------------
-    def _rank(self, query: Profile, row: np.ndarray, query_words, query_combined, k: int) -> list[Match]:
-        ok = self._eligible(query)
-        ranked = self._proposable(query, np.where(ok, row, -np.inf), int(ok.sum()), query_combined, k)
-        return [self._match(query, position, self._parts(position, query, text_value), query_words)
+    def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[Match]:
+        ok = self._eligible(query) & self._alive
+        ranked = self._proposable(query, np.where(ok, row, -np.inf), int(ok.sum()), query_text, k)
+        return [self._match(query, position, self._parts(position, query, text_value), query_text)
                 for _, _, position, text_value in ranked[:k]]
 
-    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_combined,
+    def _text_values(self, positions: np.ndarray, query_text: dict) -> np.ndarray:
+        """Text values of the catalogue rows at ``positions`` for one query."""
+        if len(self._segments) == 1:
+            return self.text.value(self._segments[0].text, positions, query_text)
+        values = np.zeros(len(positions), dtype=np.float32)
+        for segment in self._segments:
+            inside = (positions >= segment.start) & (positions < segment.stop)
+            if inside.any():
+                values[inside] = self.text.value(segment.text, positions[inside] - segment.start, query_text)
+        return values
+
+    def _segment_of(self, position: int) -> _Segment:
+        return next(s for s in self._segments if s.start <= position < s.stop)
+
+    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_text: dict,
                     k: int) -> list[tuple[int, str, int, float]]:
         """Stage two on the best candidates of ``row`` (``available`` of its entries are not -inf):
         ``(-raw units, id, position, text value)`` of those that reach the minimum grade and whose
@@ -152,35 +330,37 @@ class _Index:
         if take == 0:
             return []
         candidates = np.argpartition(-row, take - 1)[:take]
-        text_values = np.asarray((self._combined[candidates] @ query_combined.T).todense()).ravel()
+        text_values = self._text_values(candidates, query_text)
         ranked = []
         for position, text_value in zip(candidates.tolist(), np.minimum(text_values, 1.0).tolist()):
             parts = self._parts(position, query, text_value, details=False)
             units = score_units([(value, weight) for _, value, weight, _ in parts])
-            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self.profiles[position], query),
+            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self._profile(position), query),
                                                         text=parts[0][1], concepts=parts[1][1],
                                                         vocabulary=self.vocabulary):
                 continue
             # Figures only: the k shown are redone with their sentences (building sentences for every
             # candidate, and holding them until the sort, cost a quarter of the batch time).
-            ranked.append((-units, self.records[position].id, position, text_value))
+            ranked.append((-units, self._ids[position], position, text_value))
         ranked.sort(key=lambda entry: entry[:2])
         return ranked
 
     def _parts(self, position: int, query: Profile, text_value: float, *, details: bool = True) -> list:
-        product, demand = self._pair(self.profiles[position], query)
+        product, demand = self._pair(self._profile(position), query)
         others = other_components(product, demand, self.vocabulary, details=details)
         return [("text", text_value, self.weights["text"], None)] + [
             (name, value, self.weights[name], detail) for name, (value, detail) in others.items()]
 
     def _evidence(self, position: int, query: Profile, parts: list) -> tuple[str, ...]:
         values = {name: value for name, value, _, _ in parts}
-        return evidence(*self._pair(self.profiles[position], query), text=values["text"],
+        return evidence(*self._pair(self._profile(position), query), text=values["text"],
                         concepts=values["concepts"], vocabulary=self.vocabulary)
 
-    def _explanation(self, position: int, query: Profile, parts: list, query_words,
+    def _explanation(self, position: int, query: Profile, parts: list, query_text: dict,
                      excluded: Sequence[str] = ()) -> Explanation:
-        text_detail = self.text.describe(self._words[position], query_words, parts[0][1], query)
+        segment = self._segment_of(position)
+        text_detail = self.text.describe(segment.text, position - segment.start, query_text["words"],
+                                         parts[0][1], query)
         return Explanation.from_parts(
             [(name, LABELS[name], value, weight, detail if detail is not None else text_detail)
              for name, value, weight, detail in parts], excluded, grade=grade,
@@ -189,21 +369,21 @@ class _Index:
     def _english_name(self, concept: str) -> str:
         return self.vocabulary.label(concept, "en")
 
-    def _match(self, query: Profile, position: int, parts: list, query_words) -> Match:
-        explanation = self._explanation(position, query, parts, query_words)
-        product, demand = self._pair(self.profiles[position], query)
+    def _match(self, query: Profile, position: int, parts: list, query_text: dict) -> Match:
+        explanation = self._explanation(position, query, parts, query_text)
+        product, demand = self._pair(self._profile(position), query)
         return Match(demand.record.id, product.record.id, explanation.score, explanation)
 
     def _obstacles(self, record) -> list[Obstacle]:
         """Partners that would be proposed but for a hard constraint, grouped by the constraint."""
         query = build_profile(record, self.vocabulary)
-        words, combined = self.text.queries([query])
-        blocked = ~self._eligible(query)
-        row = np.where(blocked, self._stage_one([query], words)[0], -np.inf)
+        query_text = self.text.queries([query])
+        blocked = ~self._eligible(query) & self._alive
+        row = np.where(blocked, self._stage_one([query], query_text)[0], -np.inf)
         groups: dict[tuple[str, str], list[str]] = {}
-        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), combined[0],
+        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), query_text,
                                                         self.candidates):
-            found = exclusions(*self._pair(self.profiles[position], query))
+            found = exclusions(*self._pair(self._profile(position), query))
             # No certificate brings in a buyer of the seller's own country: count it there only.
             found = [e for e in found if e.kind == "own_country"] or found
             for exclusion in found:
@@ -226,24 +406,24 @@ class _Index:
 
     def _search_chunk(self, records: list, k: int, progress) -> Iterator:
         profiles = [build_profile(r, self.vocabulary) for r in records]
-        words, combined = self.text.queries(profiles)
-        scores = self._stage_one(profiles, words)
+        query_text = self.text.queries(profiles)
+        scores = self._stage_one(profiles, query_text)
         for i, (record, profile) in enumerate(zip(records, profiles)):
-            yield record, self._rank(profile, scores[i], words[i], combined[i], k)
+            yield record, self._rank(profile, scores[i], {n: m[i] for n, m in query_text.items()}, k)
         if progress is not None:
             progress(len(records))
 
     def _explain(self, product: Product, demand: Demand) -> Explanation:
         catalogue, query = (product, demand) if self._products_are_catalogue else (demand, product)
         position = self._position.get(catalogue.id)
-        if position is None or self.records[position] != catalogue:
+        if position is None or self._profile(position).record != catalogue:
             raise ValueError(f"{catalogue.id!r} is not in this index")
         query_profile = build_profile(query, self.vocabulary)
-        q_words, q_combined = self.text.queries([query_profile])
-        text_value = min(1.0, float((self._combined[position] @ q_combined.T).sum()))
+        query_text = self.text.queries([query_profile])
+        text_value = min(1.0, float(self._text_values(np.array([position]), query_text)[0]))
         parts = self._parts(position, query_profile, text_value)
-        broken = exclusions(*self._pair(self.profiles[position], query_profile))
-        return self._explanation(position, query_profile, parts, q_words,
+        broken = exclusions(*self._pair(self._profile(position), query_profile))
+        return self._explanation(position, query_profile, parts, query_text,
                                  [exclusion.phrase.render() for exclusion in broken])
 
 
@@ -284,6 +464,7 @@ class DemandIndex(_Index):
     """Open requests to search with a product: "who is asking for what I make?"."""
 
     _products_are_catalogue = False
+    _kind = "demands"
 
     def top(self, product: Product, *, k: int = 10) -> list[Match]:
         """The ``k`` best open requests this product is eligible for, best first."""

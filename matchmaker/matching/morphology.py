@@ -146,7 +146,11 @@ def known(word: str, language: str) -> bool:
         return _analyser("ru").word_is_known(word)
     if language == "id" and _LATIN_WORD.fullmatch(word):
         stemmer = _analyser("id")
-        return stemmer.get_dictionary().contains(stemmer.stem_word(word))
+        if stemmer.get_dictionary().contains(word):
+            return True
+        # Without an affix Sastrawi finds no other root (see lemma); skipping it spares the slowest
+        # call of a build on a catalogue full of typos.
+        return bool(_INDONESIAN_AFFIX.search(word)) and stemmer.get_dictionary().contains(stemmer.stem_word(word))
     return False
 
 

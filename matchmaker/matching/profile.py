@@ -6,10 +6,13 @@ with like and both search directions share one code path.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Union
+from typing import Mapping, Sequence, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
@@ -19,7 +22,7 @@ from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise,
     transliterate
 from matchmaker.matching.records import Demand, Product
 
-__all__ = ["Profile", "build_profile", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
+__all__ = ["Profile", "build_profile", "word_grams", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
 
 # A text's first clause names the product ("Fish, frozen; tuna", "Мясо ...; туши"), later ones
 # qualify it: a concept counts 1 in the first clause, 1/1.25 in the second, 1/1.5 in the third...
@@ -38,7 +41,7 @@ class Profile:
     record: Record
     language: str
     words: tuple[str, ...]        # stems, for word TF-IDF
-    grams: tuple[str, ...]        # character n-grams of a Latin spelling key, for cognates
+    spelled: tuple[str, ...]      # the words whose spelling grams are compared (not figures)
     hits: tuple[ConceptHit, ...]
     concepts: frozenset[str]
     weights: Mapping[str, float]  # each concept's weight: 1 in the first clause, less in later ones
@@ -46,11 +49,20 @@ class Profile:
     sector: str
     title_key: str                # normalised, transliterated title, for fuzzy comparison
 
+    @property
+    def grams(self) -> tuple[str, ...]:
+        """Character n-grams of a Latin spelling key of each word, for cognates."""
+        return tuple(g for w in self.spelled for g in word_grams(w))
+
 
 @lru_cache(maxsize=500_000)
-def _grams(word: str) -> tuple[str, ...]:
+def word_grams(word: str) -> tuple[str, ...]:
+    """The 3- and 4-letter grams of one word's spelling key (cached per word)."""
     key = f" {phonetic(word)} "
     return tuple(key[i:i + n] for n in (3, 4) for i in range(len(key) - n + 1))
+
+
+_grams = word_grams
 
 
 def _sector(hs: HsGuess, hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabulary) -> str:
@@ -64,6 +76,39 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
     rank = {clause: r for r, clause in enumerate(sorted({h.clause for h in hits}))}
     return {h.concept: (BROADER_WEIGHT if h.how == BROADER else 1.0) / (1.0 + CLAUSE_WEIGHT * rank[h.clause])
             for h in hits}
+
+
+PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs more than it saves
+_CHUNK = 2_000
+_shared: tuple = ()      # (records, vocabulary) handed to forked workers without pickling them
+
+
+def _build_chunk(bounds: tuple[int, int]) -> list[Profile]:
+    records, vocabulary = _shared
+    return [build_profile(r, vocabulary) for r in records[bounds[0]:bounds[1]]]
+
+
+def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
+                   workers: int | None = None) -> list[Profile]:
+    """Profiles of many records, in order; from ``PARALLEL_FROM`` records on, read in ``workers``
+    forked processes (default: the machine's processors, at most 4), each warming its own word
+    caches. Falls back to one process where forking is not possible (no ``fork`` start method,
+    a daemonic worker, a thread other than the main one)."""
+    global _shared
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods() \
+            and threading.current_thread() is threading.main_thread():
+        bounds = [(start, min(start + _CHUNK, len(records))) for start in range(0, len(records), _CHUNK)]
+        _shared = (records, vocabulary)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return [p for chunk in pool.imap(_build_chunk, bounds) for p in chunk]
+        except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
+            pass
+        finally:
+            _shared = ()
+    return [build_profile(r, vocabulary) for r in records]
 
 
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
@@ -83,7 +128,7 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         record=record,
         language=language,
         words=tuple(stem(w, language) for w in content),
-        grams=tuple(g for w in content if not w.isdigit() for g in _grams(w)),
+        spelled=tuple(w for w in content if not w.isdigit()),
         hits=hits,
         concepts=frozenset(h.concept for h in hits),
         weights=_weights(hits),

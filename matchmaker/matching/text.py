@@ -1,102 +1,251 @@
 """The ``text`` component: TF-IDF on stems (words) and on spelling grams (characters).
 
-One model per index: words are weighed by how rare they are in that catalogue. The two blocks are
-scaled so that one sparse dot product gives ``WORD_SHARE * word cosine + (1 - WORD_SHARE) * gram
-cosine``; no Python loop ever runs over pairs.
+One model per index: words are weighed by how rare they are in that catalogue. The value of a pair
+is ``WORD_SHARE * word cosine + (1 - WORD_SHARE) * gram cosine``, computed with sparse products; no
+Python loop ever runs over pairs.
+
+**Live document frequencies.** The catalogue's rows are stored as sublinear term frequencies
+(``1 + ln count``), not as TF-IDF vectors, and each block keeps how many catalogue texts hold each
+feature. IDF (scikit-learn's smooth IDF, ``ln((1 + n) / (1 + df)) + 1``) is applied on the query side
+and each row's norm under the current IDF is computed in one vectorised pass when a query first needs
+it. So adding or removing texts touches only their own rows and counts (plus that one pass, a few
+milliseconds at 100,000 texts), and the cosines are exactly those a model fitted on the resulting
+catalogue would give: ``fit`` then ``add`` ranks like ``fit`` on the union. What stays frozen is how
+a text becomes features (normaliser, stemmers, concept vocabulary); new words get new columns.
 
 A query is normalised over all its words, including those the catalogue never saw (weighed as the
-rarest): otherwise a Russian request sharing one number with an English catalogue would have that
-number as its whole vector and look like a perfect match.
+rarest, i.e. with document frequency 0): otherwise a Russian request sharing one number with an
+English catalogue would have that number as its whole vector and look like a perfect match.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matchmaker.vocabulary import N_
 
 from matchmaker.matching.explain import Phrase
 from matchmaker.matching.normalise import normalise, stem
-from matchmaker.matching.profile import Profile
+from matchmaker.matching.profile import Profile, word_grams
 
-__all__ = ["TextModel", "WORD_SHARE"]
+__all__ = ["TextModel", "WORD_SHARE", "Rows"]
 
 WORD_SHARE = 0.5
 _BLOCKS = ("words", "grams")
 
 
-def _as_is(features):
-    return features
+def _one(feature: str) -> tuple[str, ...]:
+    return (feature,)
 
 
 class _Block:
-    def __init__(self, documents: list[tuple[str, ...]]):
-        self.vectoriser = TfidfVectorizer(analyzer=_as_is, sublinear_tf=True, dtype=np.float32)
-        self.vectoriser.fit(documents or [("-",)])
-        self.columns = self.vectoriser.vocabulary_
-        self.idf = self.vectoriser.idf_.astype(np.float32)
-        self.unseen_idf = float(np.log(len(documents) + 1) + 1)  # smooth idf with df = 0
-        self.names = self.vectoriser.get_feature_names_out()
+    """An extensible feature list with live document frequencies."""
 
-    def catalogue(self, documents: list[tuple[str, ...]]) -> sp.csr_matrix:
-        if not documents:  # an empty catalogue is legal: it simply matches nothing
-            return sp.csr_matrix((0, len(self.columns)), dtype=np.float32)
-        return self.vectoriser.transform(documents).tocsr()
+    def __init__(self, expand: Callable[[str], tuple[str, ...]]):
+        self.expand = expand                     # a profile's token -> its features (cached per token)
+        self.columns: dict[str, int] = {}
+        self.names: list[str] = []
+        self.df = np.zeros(0, dtype=np.int64)
+        self.documents = 0
+        self._token_columns: dict[str, np.ndarray] = {}
+        self._idf: np.ndarray | None = None
 
-    def queries(self, documents: list[tuple[str, ...]]) -> sp.csr_matrix:
+    # -- catalogue side ----------------------------------------------------------------------
+    def _columns_of(self, token: str) -> np.ndarray:
+        found = self._token_columns.get(token)
+        if found is None:
+            columns = []
+            for feature in self.expand(token):
+                column = self.columns.get(feature)
+                if column is None:
+                    column = self.columns[feature] = len(self.names)
+                    self.names.append(feature)
+                columns.append(column)
+            found = self._token_columns[token] = np.array(columns, dtype=np.int32)
+        return found
+
+    def tf_rows(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Sublinear term-frequency rows of catalogue texts; unseen features get new columns.
+
+        Work is per distinct token of the batch: each token's feature columns are looked up once,
+        and the rows are assembled with numpy."""
+        local: dict[str, int] = {}
+        token_ids = [local.setdefault(t, len(local)) for doc in documents for t in doc]
+        tables = [self._columns_of(t) for t in local]
+        lengths = np.array([len(c) for c in tables], dtype=np.int64)
+        starts = np.zeros(len(tables) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        flat = np.concatenate(tables) if tables else np.zeros(0, dtype=np.int32)
+        ids = np.array(token_ids, dtype=np.int64)
+        per_token = lengths[ids] if len(ids) else np.zeros(0, dtype=np.int64)
+        total = int(per_token.sum())
+        # position of each emitted feature inside ``flat``
+        first = np.repeat(starts[ids] - (np.cumsum(per_token) - per_token), per_token)
+        columns = flat[first + np.arange(total)] if total else np.zeros(0, dtype=np.int32)
+        doc_of_token = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d) for d in documents])
+        rows = np.repeat(doc_of_token, per_token)
+        matrix = sp.csr_matrix((np.ones(total, dtype=np.float32), (rows, columns)),
+                               shape=(len(documents), len(self.names)))
+        matrix.sum_duplicates()
+        matrix.data = (1.0 + np.log(matrix.data)).astype(np.float32)
+        return matrix
+
+    def count(self, rows: sp.csr_matrix, sign: int) -> None:
+        """Add (``sign`` 1) or remove (-1) catalogue rows from the document frequencies."""
+        if len(self.df) < len(self.names):
+            self.df = np.concatenate([self.df, np.zeros(len(self.names) - len(self.df), dtype=np.int64)])
+        if rows.shape[0]:
+            self.df[: rows.shape[1]] += sign * np.bincount(rows.indices, minlength=rows.shape[1])
+        self.documents += sign * rows.shape[0]
+        self._idf = None
+
+    # -- weights -----------------------------------------------------------------------------
+    @property
+    def unseen_idf(self) -> float:
+        return float(np.log(self.documents + 1) + 1)  # smooth idf with df = 0
+
+    @property
+    def idf(self) -> np.ndarray:
+        if self._idf is None or len(self._idf) != len(self.df):
+            self._idf = (np.log((1.0 + self.documents) / (1.0 + self.df)) + 1.0).astype(np.float32)
+        return self._idf
+
+    def norms(self, rows: sp.csr_matrix) -> np.ndarray:
+        """Each row's length as a TF-IDF vector under the current IDF (1 for an empty row)."""
+        idf = self.idf[: rows.shape[1]]
+        squared = rows.multiply(rows) @ (idf * idf) if rows.nnz else np.zeros(rows.shape[0])
+        norms = np.sqrt(np.asarray(squared, dtype=np.float32)).ravel()
+        norms[norms == 0] = 1.0
+        return norms
+
+    # -- query side --------------------------------------------------------------------------
+    def queries(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """Query rows, l2-normalised TF-IDF (unseen features in the norm), then multiplied by IDF once
+        more: a dot product with a catalogue TF row divided by that row's norm is then the cosine."""
+        idf, unseen = self.idf, self.unseen_idf
         rows, cols, vals = [], [], []
-        for row, features in enumerate(documents):
+        for row, tokens in enumerate(documents):
+            features = Counter(f for t in tokens for f in self.expand(t))
             norm2, entries = 0.0, []
-            for feature, count in Counter(features).items():
-                tf = 1.0 + np.log(count)
+            for feature, count in features.items():
+                tf = 1.0 + math.log(count)
                 col = self.columns.get(feature)
-                weight = tf * (self.idf[col] if col is not None else self.unseen_idf)
+                weight = tf * (float(idf[col]) if col is not None else unseen)
                 norm2 += weight * weight
                 if col is not None:
-                    entries.append((col, weight))
-            norm = np.sqrt(norm2) or 1.0
+                    entries.append((col, weight * float(idf[col])))
+            norm = math.sqrt(norm2) or 1.0
             for col, weight in entries:
                 rows.append(row)
                 cols.append(col)
                 vals.append(weight / norm)
         return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
-                             shape=(len(documents), len(self.columns)))
+                             shape=(len(documents), len(self.names)))
+
+
+_ROWS_AT_ONCE = 5_000
+
+
+def _wider(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
+def _profile_tokens(profile: Profile, block: str) -> tuple[str, ...]:
+    return profile.words if block == "words" else profile.spelled
+
+
+class Rows:
+    """A catalogue's rows in both blocks, stored as term frequencies with their current norms."""
+
+    def __init__(self, words: sp.csr_matrix, grams: sp.csr_matrix):
+        self.tf = {"words": words, "grams": grams}
+        self._norms: dict[str, tuple[int, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return self.tf["words"].shape[0]
 
 
 class TextModel:
-    """TF-IDF fitted on one side's profiles; ``catalogue`` for that side, ``queries`` for the other."""
+    """TF-IDF with live document frequencies over one side's texts; ``queries`` for the other side."""
 
-    def __init__(self, profiles: Sequence[Profile]):
-        self.blocks = {name: _Block([getattr(p, name) for p in profiles]) for name in _BLOCKS}
+    def __init__(self, profiles: Sequence[Profile] = ()):
+        self.blocks = {"words": _Block(_one), "grams": _Block(word_grams)}
+        self._generation = 0
+        if profiles:
+            self.count(self.rows(profiles), 1)
 
-    def _combine(self, words: sp.csr_matrix, grams: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        combined = sp.hstack([words * np.float32(np.sqrt(WORD_SHARE)),
-                              grams * np.float32(np.sqrt(1 - WORD_SHARE))], format="csr")
-        return words, combined
+    # -- catalogue ---------------------------------------------------------------------------
+    def rows(self, profiles: Sequence[Profile]) -> Rows:
+        """TF rows of catalogue profiles (new features get columns; counts are not changed). Built
+        ``_ROWS_AT_ONCE`` texts at a time: the grams of 100,000 texts, before they are counted,
+        would hold over a gigabyte of index arrays."""
+        stacked = {}
+        for n in _BLOCKS:
+            pieces = [self.blocks[n].tf_rows([_profile_tokens(p, n) for p in profiles[i:i + _ROWS_AT_ONCE]])
+                      for i in range(0, len(profiles), _ROWS_AT_ONCE)]
+            width = len(self.blocks[n].names)
+            stacked[n] = sp.vstack([_wider(piece, width) for piece in pieces], format="csr") if len(pieces) > 1 \
+                else pieces[0] if pieces else sp.csr_matrix((0, width), dtype=np.float32)
+        return Rows(stacked["words"], stacked["grams"])
 
-    def catalogue(self, profiles: Sequence[Profile]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """(word block, combined block) rows for the profiles this model was fitted on."""
-        return self._combine(*(self.blocks[n].catalogue([getattr(p, n) for p in profiles])
-                               for n in _BLOCKS))
+    def count(self, rows: Rows, sign: int) -> None:
+        """Count ``rows`` in (1) or out of (-1) the catalogue's document frequencies."""
+        for name in _BLOCKS:
+            self.blocks[name].count(rows.tf[name], sign)
+        self._generation += 1
 
-    def queries(self, profiles: Sequence[Profile]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """(word block, combined block) rows for profiles of the other side."""
-        return self._combine(*(self.blocks[n].queries([getattr(p, n) for p in profiles])
-                               for n in _BLOCKS))
+    def norms(self, rows: Rows, block: str) -> np.ndarray:
+        cached = rows._norms.get(block)
+        if cached is None or cached[0] != self._generation:
+            cached = rows._norms[block] = (self._generation, self.blocks[block].norms(rows.tf[block]))
+        return cached[1]
 
-    def describe(self, catalogue_words: sp.csr_matrix, query_words: sp.csr_matrix, value: float,
+    # -- queries -----------------------------------------------------------------------------
+    def queries(self, profiles: Sequence[Profile]) -> dict[str, sp.csr_matrix]:
+        """Query rows of each block for profiles of the other side."""
+        return {n: self.blocks[n].queries([_profile_tokens(p, n) for p in profiles]) for n in _BLOCKS}
+
+    @staticmethod
+    def cosine(tf: sp.csr_matrix, norms: np.ndarray, query: sp.csr_matrix) -> np.ndarray:
+        """Cosines of catalogue rows ``tf`` (with their ``norms``) against query rows: an array of
+        shape (rows, queries). The queries go dense (features x queries), so the product is one pass
+        of the sparse rows, whatever the number of candidates."""
+        width = tf.shape[1]
+        dense = np.zeros((width, query.shape[0]), dtype=np.float32)
+        q = query.tocoo()
+        keep = q.col < width
+        dense[q.col[keep], q.row[keep]] = q.data[keep]
+        return np.asarray(tf @ dense, dtype=np.float32) / norms[:, None]
+
+    def value(self, rows: Rows, positions: np.ndarray, queries: dict[str, sp.csr_matrix]) -> np.ndarray:
+        """Text values (word and gram cosines blended) of ``rows[positions]`` for one query."""
+        total = np.zeros(len(positions), dtype=np.float32)
+        for name, share in (("words", WORD_SHARE), ("grams", 1 - WORD_SHARE)):
+            tf, query = rows.tf[name], queries[name]
+            dense = np.zeros(tf.shape[1], dtype=np.float32)
+            keep = query.indices < tf.shape[1]
+            dense[query.indices[keep]] = query.data[keep]
+            total += np.float32(share) * (tf[positions] @ dense) / self.norms(rows, name)[positions]
+        return total
+
+    def describe(self, rows: Rows, position: int, query_words: sp.csr_matrix, value: float,
                  query: Profile) -> Phrase:
         """The words the two texts share, as the query wrote them (not stems, no figures)."""
-        product = catalogue_words.multiply(query_words).tocoo()
-        word_cos = float(product.data.sum())
-        order = np.argsort(-product.data, kind="stable")[:5]
-        stems = [str(self.blocks["words"].names[product.col[i]]) for i in order]
+        tf = rows.tf["words"]
+        start, stop = tf.indptr[position], tf.indptr[position + 1]
+        shared, mine, theirs = np.intersect1d(tf.indices[start:stop], query_words.indices,
+                                              assume_unique=True, return_indices=True)
+        data = tf.data[start:stop][mine] * query_words.data[theirs] / self.norms(rows, "words")[position]
+        word_cos = float(data.sum())
+        order = np.argsort(-data, kind="stable")[:5]
+        names = self.blocks["words"].names
+        stems = [str(names[shared[i]]) for i in order]
         if stems:
             written = _surface_words(f"{query.record.title} {query.record.description or ''}", query.language)
             return Phrase(N_("Words in common: {words}"), {"words": tuple(written.get(s, s) for s in stems)})

@@ -1,0 +1,212 @@
+"""The engine as a fitted artefact: fit, add, remove, save, load, fingerprint."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from matchmaker.matching import ConceptVocabulary, Demand, DemandIndex, Product, ProductIndex
+from matchmaker.matching import artefact
+from matchmaker.matching.artefact import IncompatibleIndex
+
+from tests.matching.conftest import TINY_CONCEPTS
+
+WORDS = {
+    "en": "teak chair table furniture cotton fabric woven frozen shrimp prawn beef milk powder solid "
+          "premium export grade bulk carton natural hotel dining".split(),
+    "id": "kursi meja jati kayu mebel kain katun udang beku daging sapi susu bubuk kualitas ekspor "
+          "grosir murah asli lokal".split(),
+    "ru": "стул стол тик мебель ткань хлопок креветки замороженный говядина сухое молоко качество "
+          "экспорт оптом партия".split(),
+}
+CERTIFICATES = ("halal", "vet", "svlk", "eac", "haccp")
+
+
+def _text(rng: random.Random, language: str) -> str:
+    words = rng.sample(WORDS[language], rng.randint(2, 7)) + [str(rng.randint(1, 300))]
+    if rng.random() < 0.3:  # a typo, as people write
+        i = rng.randrange(len(words))
+        words[i] = words[i][:-1] if len(words[i]) > 3 else words[i]
+    return " ".join(words)
+
+
+def random_products(rng: random.Random, n: int, prefix: str = "p") -> list[Product]:
+    return [Product(f"{prefix}{i}", _text(rng, lang := rng.choice(("en", "id", "ru"))),
+                    description=_text(rng, lang) if rng.random() < 0.6 else None,
+                    country=rng.choice(("ID", "KZ", "MY", None)),
+                    certifications=tuple(rng.sample(CERTIFICATES, rng.randint(0, 3))),
+                    moq=rng.choice((None, 10, 500)), unit="pcs") for i in range(n)]
+
+
+def random_demands(rng: random.Random, n: int, prefix: str = "d") -> list[Demand]:
+    return [Demand(f"{prefix}{i}", _text(rng, rng.choice(("en", "id", "ru"))),
+                   country=rng.choice(("ID", "KZ", None)), quantity=rng.choice((None, 100)), unit="pcs",
+                   required_certifications=tuple(rng.sample(CERTIFICATES, rng.randint(0, 1))))
+            for i in range(n)]
+
+
+def tops(index, queries, k=10):
+    return [[(m.product_id, m.demand_id, m.score) for m in index.top(q, k=k)] for q in queries]
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> ConceptVocabulary:
+    return ConceptVocabulary.from_entries(TINY_CONCEPTS)
+
+
+@pytest.fixture(scope="module")
+def market():
+    rng = random.Random(11)
+    return random_products(rng, 240), random_products(rng, 60, "q"), random_demands(rng, 40)
+
+
+def test_fit_then_add_ranks_as_fit_on_the_union(market, vocabulary):
+    first, later, demands = market
+    grown = ProductIndex(first, vocabulary=vocabulary).add(later)
+    union = ProductIndex(first + later, vocabulary=vocabulary)
+    assert len(grown) == len(union) == 300
+    expected = tops(union, demands)
+    assert sum(map(len, expected)) > 100  # the comparison is not vacuous
+    assert tops(grown, demands) == expected
+
+
+def test_many_small_adds_and_compaction_rank_as_one_fit(market, vocabulary):
+    first, later, demands = market
+    grown = ProductIndex(first[:100], vocabulary=vocabulary)
+    for i in range(100, 240, 7):  # twenty adds: more segments than the index keeps apart
+        grown.add(first[i:i + 7])
+    assert len(grown._segments) < 20
+    assert tops(grown, demands) == tops(ProductIndex(first, vocabulary=vocabulary), demands)
+
+
+def test_remove_ranks_as_fit_without_them(market, vocabulary):
+    first, later, demands = market
+    shrunk = ProductIndex(first + later, vocabulary=vocabulary).remove([p.id for p in later] + ["nobody"])
+    assert len(shrunk) == len(first)
+    assert tops(shrunk, demands) == tops(ProductIndex(first, vocabulary=vocabulary), demands)
+    assert all(p.id not in shrunk for p in later)
+
+
+def test_adding_an_id_again_replaces_it(vocabulary):
+    index = ProductIndex([Product("p1", "kain katun", country="ID"), Product("p2", "udang beku", country="ID")],
+                         vocabulary=vocabulary)
+    demand = Demand("d", "frozen shrimp", country="KZ")
+    assert [m.product_id for m in index.top(demand)] == ["p2"]
+    index.add([Product("p2", "kain katun tenun", country="ID"), Product("p1", "udang beku vaname", country="ID")])
+    assert len(index) == 2
+    assert [m.product_id for m in index.top(demand)] == ["p1"]
+    assert {r.id: r.title for r in index.records} == {"p1": "udang beku vaname", "p2": "kain katun tenun"}
+
+
+def test_an_emptied_index_matches_nothing_and_can_grow_again(vocabulary):
+    index = ProductIndex(vocabulary=vocabulary)
+    demand = Demand("d", "frozen shrimp", country="KZ")
+    assert index.top(demand) == []
+    index.add([Product("p1", "udang beku", country="ID")])
+    assert [m.product_id for m in index.top(demand)] == ["p1"]
+    index.remove(["p1"])
+    assert len(index) == 0 and index.top(demand) == []
+
+
+def test_save_and_load_give_the_same_top_and_explanations(tmp_path, market, vocabulary):
+    first, later, demands = market
+    index = ProductIndex(first, vocabulary=vocabulary).add(later).remove(["p3", "q7"])
+    before = tops(index, demands)
+    explained = [index.explain(p, demands[0]) for p in index.records[:20]]
+    index.save(tmp_path / "products.idx")
+    loaded = ProductIndex.load(tmp_path / "products.idx", vocabulary=vocabulary)
+    assert tops(loaded, demands) == before
+    assert [loaded.explain(p, demands[0]) for p in index.records[:20]] == explained
+    assert loaded.fingerprint == index.fingerprint
+    assert str(loaded.fingerprint) == str(index.fingerprint)
+    # and it keeps changing like a fitted one
+    loaded.add(random_products(random.Random(5), 20, "n"))
+    index.add(random_products(random.Random(5), 20, "n"))
+    assert tops(loaded, demands) == tops(index, demands)
+
+
+def test_a_demand_index_round_trips_too(tmp_path, market, vocabulary):
+    first, _, demands = market
+    index = DemandIndex(demands, vocabulary=vocabulary)
+    index.save(tmp_path / "demands.idx")
+    loaded = DemandIndex.load(tmp_path / "demands.idx", vocabulary=vocabulary)
+    assert tops(loaded, first[:30]) == tops(index, first[:30])
+    with pytest.raises(IncompatibleIndex, match="demands"):
+        ProductIndex.load(tmp_path / "demands.idx", vocabulary=vocabulary)
+
+
+def test_fingerprint_names_engine_weights_vocabulary_and_fit(market, vocabulary):
+    first, _, _ = market
+    index = ProductIndex(first[:20], vocabulary=vocabulary)
+    fingerprint = index.fingerprint
+    assert fingerprint.to_dict()["engine"] == artefact.ENGINE_VERSION
+    assert fingerprint.to_dict()["vocabulary"] == vocabulary.digest
+    assert set(fingerprint.to_dict()["weights"]) == {"text", "concepts", "hs", "fuzzy", "fit"}
+    assert str(fingerprint).startswith(artefact.ENGINE_VERSION) and len(str(fingerprint)) < 40
+    assert index.fingerprint == fingerprint  # stable
+    index.add(first[20:30])
+    assert index.fingerprint == fingerprint  # deltas keep the fitted artefact's fingerprint
+    other_weights = ProductIndex(first[:20], vocabulary=vocabulary, weights={"hs": 0.3})
+    other_vocabulary = ProductIndex(first[:20], vocabulary=ConceptVocabulary.from_entries(TINY_CONCEPTS[:-1]))
+    for other in (other_weights, other_vocabulary):
+        assert str(other.fingerprint) != str(fingerprint)
+    assert other_weights.fingerprint.vocabulary == fingerprint.vocabulary
+    assert other_vocabulary.fingerprint.weights == fingerprint.weights
+
+
+def test_a_file_from_another_engine_version_or_vocabulary_is_refused(tmp_path, market, vocabulary, monkeypatch):
+    first, _, _ = market
+    ProductIndex(first[:20], vocabulary=vocabulary).save(tmp_path / "old.idx")
+    monkeypatch.setattr(artefact, "ENGINE_VERSION", "1999.1")
+    with pytest.raises(IncompatibleIndex, match="engine version .*fit the index again"):
+        ProductIndex.load(tmp_path / "old.idx", vocabulary=vocabulary)
+    monkeypatch.undo()
+    with pytest.raises(IncompatibleIndex, match="another concept vocabulary"):
+        ProductIndex.load(tmp_path / "old.idx", vocabulary=ConceptVocabulary.from_entries(TINY_CONCEPTS[:-1]))
+
+
+def test_saved_file_is_arrays_and_a_manifest(tmp_path, market, vocabulary):
+    first, _, _ = market
+    ProductIndex(first, vocabulary=vocabulary).save(tmp_path / "p.idx")
+    with np.load(tmp_path / "p.idx", allow_pickle=False) as arrays:
+        assert {"manifest", "words.tf.data", "grams.df", "profiles"} <= set(arrays.files)
+    manifest = artefact.read_manifest(tmp_path / "p.idx")
+    assert manifest["records"] == len(first) and manifest["kind"] == "products"
+
+
+def test_fit_refits_from_scratch(market, vocabulary):
+    first, later, demands = market
+    index = ProductIndex(first, vocabulary=vocabulary)
+    stamp = index.fingerprint.fitted_at
+    index.fit(later)
+    assert {r.id for r in index.records} == {p.id for p in later}
+    assert index.fingerprint.fitted_at != stamp
+    assert tops(index, demands[:10]) == tops(ProductIndex(later, vocabulary=vocabulary), demands[:10])
+
+
+def test_profiles_read_in_worker_processes_rank_the_same(market, vocabulary):
+    first, _, demands = market
+    forked = ProductIndex(vocabulary=vocabulary).fit(first[:120], workers=2)
+    alone = ProductIndex(vocabulary=vocabulary).fit(first[:120], workers=1)
+    assert tops(forked, demands[:15]) == tops(alone, demands[:15])
+
+
+def test_a_loaded_index_takes_removals_and_reads_profiles_lazily(tmp_path, market, vocabulary):
+    first, later, demands = market
+    ProductIndex(first + later, vocabulary=vocabulary).save(tmp_path / "p.idx")
+    loaded = ProductIndex.load(tmp_path / "p.idx", vocabulary=vocabulary)
+    assert sum(p is artefact.STORED for p in loaded._profiles) == len(first + later)
+    loaded.remove([p.id for p in later])
+    assert tops(loaded, demands[:15]) == tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
+    assert {r.id for r in loaded.records} == {p.id for p in first}
+
+
+def test_rows_built_in_pieces_rank_as_at_once(market, vocabulary, monkeypatch):
+    from matchmaker.matching import text
+
+    first, _, demands = market
+    whole = tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
+    monkeypatch.setattr(text, "_ROWS_AT_ONCE", 7)
+    assert tops(ProductIndex(first, vocabulary=vocabulary), demands[:15]) == whole
