@@ -413,6 +413,24 @@ class _Index:
         if progress is not None:
             progress(len(records))
 
+    def rank(self, record, *, k: int = 10, allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """``(id, grade)`` of the ``k`` best eligible catalogue items for one query, best first: the
+        same candidates, evidence gate and minimum grade as :meth:`top`, without writing explanations
+        (what search shows). ``allowed`` keeps the ranking to those catalogue ids (a search's facets),
+        so a narrow filter still gets the best ``k`` of its own items."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        query = build_profile(record, self.vocabulary)
+        query_text = self.text.queries([query])
+        ok = self._eligible(query) & self._alive
+        if allowed is not None:
+            keep = np.zeros(len(self._ids), dtype=bool)
+            keep[[self._position[i] for i in allowed if i in self._position]] = True
+            ok &= keep
+        row = np.where(ok, self._stage_one([query], query_text)[0], -np.inf)
+        found = self._proposable(query, row, int(ok.sum()), query_text, k)
+        return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
+
     def _explain(self, product: Product, demand: Demand) -> Explanation:
         catalogue, query = (product, demand) if self._products_are_catalogue else (demand, product)
         position = self._position.get(catalogue.id)

@@ -18,14 +18,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, func, select
 
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
-from matchmaker.matching.grade import grade
 from matchmaker.matching.normalise import normalise
-from matchmaker.matching.profile import build_profile
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
 from matchmaker.services.matches import to_engine_demand, to_engine_product
 
@@ -63,11 +60,7 @@ class Snapshot:
             if key in self._ranked:
                 self._ranked.move_to_end(key)
                 return self._ranked[key]
-        mask = None
-        if allowed is not None:
-            mask = np.zeros(len(self.index), dtype=bool)
-            mask[[self.positions[i] for i in allowed if i in self.positions]] = True
-        found = rank(self.index, self.side, text, mask=mask)
+        found = rank(self.index, self.side, text, allowed=allowed)
         with self._lock:
             self._ranked[key] = found
             while len(self._ranked) > _RANKED_KEPT:
@@ -80,35 +73,24 @@ class Snapshot:
         return None if position is None else self.index.profiles[position]
 
 
-def rank(index, side: str, text: str, *, k: int | None = None, mask: np.ndarray | None = None) -> list[Ranked]:
-    """Ask the engine: the query as a record of the other side, ranked against this side's index.
+def rank(index, side: str, text: str, *, k: int | None = None,
+         allowed: frozenset[int] | None = None) -> list[Ranked]:
+    """The engine's ranking of a search text over one side's index: the text is read as a request
+    (for products) or as a product (for requests).
 
     Without a country and certificates of its own, the query meets every published item; a query
-    that names halal asks for halal, as a request would. The engine's two stages run as in matching
-    (same candidates, same evidence gate and minimum grade), but without writing the sentences of
-    each explanation: search shows none, and they cost most of the time at this depth. ``mask``
-    (one boolean per indexed item) keeps the ranking to the items the facets allow, so a narrow
-    facet still gets the best ``k`` of its own items, not what is left of the overall best ``k``.
+    that names halal asks for halal, as a request would. The engine ranks as in matching (same
+    candidates, same evidence gate and minimum grade) without writing explanations, which search does
+    not show. ``allowed`` (item ids the facets allow) keeps the ranking to them, so a narrow facet
+    still gets the best ``k`` of its own items, not what is left of the overall best ``k``.
     """
     if len(index) == 0:
         return []
     title = text[:200]
     query = Demand(id="search", title=title) if side == "products" else Product(id="search", title=title)
     k = min(DEPTH if k is None else k, len(index))
-    try:
-        profile = build_profile(query, index.vocabulary)
-        words, combined = index.text.queries([profile])
-        row = index._stage_one([profile], words)[0]
-        allowed = index._eligible(profile) if mask is None else index._eligible(profile) & mask
-        found = index._proposable(profile, np.where(allowed, row, -np.inf), int(allowed.sum()), combined[0], k)
-        return [Ranked(int(item_id), round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
-    except AttributeError:  # an engine without these internals: its public ranking, explained
-        found = [Ranked(int(m.product_id if side == "products" else m.demand_id), m.score)
-                 for m in index.top(query, k=k if mask is None else len(index))]
-        if mask is not None:
-            ids = {int(record.id) for record, keep in zip(index.records, mask) if keep}
-            found = [r for r in found if r.item_id in ids]
-        return found[:k]
+    ids = None if allowed is None else [str(i) for i in allowed]
+    return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=ids)]
 
 
 _snapshots: dict[tuple[str, str], Snapshot] = {}
