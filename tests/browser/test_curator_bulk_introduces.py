@@ -60,7 +60,7 @@ def test_curator_filters_and_bulk_introduces_without_a_reload(page, live_server,
     assert status.get_attribute("aria-live") == "polite"
     expect(status).to_have_text("2 introduced")
     assert page.evaluate("window.stillTheSamePage === true")  # no reload, no navigation
-    assert page.locator(".queue-row.moved").count() == 2
+    expect(page.locator(".queue-row.moved")).to_have_count(2)
     assert page.locator(".queue-row input[type=checkbox]").count() == 0  # introduced: nothing to tick
     stages = {i.stage for i in db.exec(select(Introduction)).all()}
     assert stages == {"introduced"} and len(db.exec(select(Introduction)).all()) == 2

@@ -34,9 +34,9 @@ def test_a_meeting_is_proposed_in_wib_confirmed_in_astana_and_downloaded(page, b
 
     login(page, live_server, seller.email)
     page.goto(f"{live_server}/matches/{match.id}")
-    assert page.locator("#timezone").input_value() == "Asia/Jakarta"
-    page.fill("#slot_1", f"{day}T10:00")
-    page.fill("#slot_2", f"{day}T15:00")
+    assert page.locator("#meeting-timezone").input_value() == "Asia/Jakarta"
+    page.fill("#meeting-slot_1", f"{day}T10:00")
+    page.fill("#meeting-slot_2", f"{day}T15:00")
     page.click("#meetings form.meeting-form button[type=submit]")
     page.wait_for_url(f"**/matches/{match.id}#meetings")
 

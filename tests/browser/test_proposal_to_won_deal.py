@@ -175,7 +175,7 @@ def test_a_curator_runs_the_loop_from_proposal_to_won_deal(browser, live_server,
 
     # --- A meeting: the supplier proposes a time in Jakarta, the buyer confirms and downloads the .ics. ---
     assert supplier_page.locator("#meeting-timezone").input_value() == "Asia/Jakarta"
-    supplier_page.fill("#slot_1", f"{day}T10:00")  # 10:00 WIB = 03:00 UTC
+    supplier_page.fill("#meeting-slot_1", f"{day}T10:00")  # 10:00 WIB = 03:00 UTC
     supplier_page.fill("#meeting-where", "Astana Expo, hall 2")
     click_button(supplier_page, "#meetings form.meeting-form", w.button("Propose the meeting"))
     supplier_page.wait_for_url(f"**/matches/{match.id}#meetings")

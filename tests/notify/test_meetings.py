@@ -158,7 +158,7 @@ def test_bad_slots_are_form_errors(accepted, db, client, auth, times, extra, fie
     page = response.get_data(as_text=True)
     assert message in page
     if field.startswith("slot_"):
-        assert f'id="{field}-error"' in page
+        assert f'id="meeting-{field}-error"' in page
     assert db.exec(select(Meeting)).all() == []
 
 
