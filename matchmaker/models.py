@@ -375,3 +375,32 @@ class MeetingSlot(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     starts_at: datetime = Field(sa_type=DateTime(timezone=True))  # UTC
+
+
+class CatalogueChange(SQLModel, table=True):
+    """One published (or formerly published) item whose engine-read facts changed, in commit order.
+
+    Derived data follows this log instead of being recomputed inside the save: the matching job and
+    every process's search index read it from their own position (``seq``), so a save never waits
+    for either, a job killed half-way starts again from where it was, and every process reaches the
+    same version. Written only by :func:`matchmaker.services.changes.record`.
+    """
+
+    __tablename__ = "catalogue_change"
+    __table_args__ = {"sqlite_autoincrement": True}  # positions are never handed out twice
+
+    seq: Optional[int] = Field(default=None, primary_key=True)
+    side: str = Field(max_length=10)  # "products" or "requests"
+    item_id: int = Field(index=True)
+    at: datetime = _timestamp()
+
+
+class DerivedPosition(SQLModel, table=True):
+    """How far one consumer of the catalogue change log has got (its name, the last ``seq`` it has
+    applied). Advanced in the same transaction as the derived rows it wrote, so it never runs ahead."""
+
+    __tablename__ = "derived_position"
+
+    name: str = Field(primary_key=True, max_length=40)
+    seq: int = 0
+    updated_at: datetime = _timestamp()

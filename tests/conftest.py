@@ -19,13 +19,15 @@ from matchmaker import create_app, migrate
 from matchmaker.config import normalise_database_url
 from matchmaker.db import make_engine
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector
+from matchmaker.services import changes
 
 PASSWORD = "correct-horse-2026"
 # Hashed once, with few iterations: the factory makes many users and scrypt costs ~0.1 s per hash and check.
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # Children before parents; organisation ⇄ user point at each other, so the link is cleared first.
 CLEAR_TABLES = ("notification", "outbox_message", "meeting_slot", "meeting", "certificate", "audit_event",
-                "introduction", "match", "product_profile", "buying_request", "weight_version")
+                "introduction", "match", "product_profile", "buying_request", "weight_version",
+                "catalogue_change", "derived_position")
 
 
 @pytest.fixture(scope="session")
@@ -110,10 +112,7 @@ class Factory:
                       price_usd=350.0, incoterms=["FOB"], language="en", status="published")
         values.update(fields)
         item = ProductProfile(organisation_id=organisation.id, **values)
-        derive_sector(item)
-        self.session.add(item)
-        self.session.commit()
-        return item
+        return self._store(item, products=True)
 
     def request(self, organisation: Organisation, **fields) -> BuyingRequest:
         values = dict(title="Teak furniture for a hotel in Astana", description="120 rooms, DAP Almaty.",
@@ -121,8 +120,15 @@ class Factory:
                       incoterms=["DAP"], language="en", status="published")
         values.update(fields)
         item = BuyingRequest(organisation_id=organisation.id, **values)
+        return self._store(item, products=False)
+
+    def _store(self, item, *, products: bool):
+        # As every write path does: a published item is logged for matching and the search indexes.
         derive_sector(item)
         self.session.add(item)
+        self.session.flush()
+        if item.status == "published":
+            changes.record(self.session, **{"products" if products else "requests": [item.id]})
         self.session.commit()
         return item
 

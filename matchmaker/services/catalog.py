@@ -15,7 +15,7 @@ from matchmaker.db import transaction
 from matchmaker.matching import Classification, classify
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector, utcnow
 from matchmaker.schemas import ProductIn, RequestIn
-from matchmaker.services import audit, matches
+from matchmaker.services import audit, changes, matches
 from matchmaker.services.editing import edit
 
 STATUSES = ("draft", "published", "archived")
@@ -93,6 +93,7 @@ def create(session: Session, kind: ItemKind, *, actor: User, data: SQLModel, pub
     with transaction(session):
         session.add(item)
         audit.record(session, actor=actor, action="create", entity=item)
+        _log_change(session, kind, item, was_published=False)
     _refresh_matches(session, kind, item, was_published=False)
     return item
 
@@ -113,6 +114,7 @@ def update(session: Session, kind: ItemKind, *, actor: User, item, version: int,
         item.updated_at = utcnow()
         session.add(item)
         audit.record(session, actor=actor, action="update", entity=item, before=before)
+        _log_change(session, kind, item, was_published=before["status"] == "published")
     _refresh_matches(session, kind, item, was_published=before["status"] == "published")
     return item
 
@@ -139,9 +141,18 @@ def set_status(session: Session, *, actor: User, item, status: str):
         item.updated_at = utcnow()
         session.add(item)
         audit.record(session, actor=actor, action=status, entity=item, before=before)
+        _log_change(session, PRODUCTS if isinstance(item, ProductProfile) else REQUESTS, item,
+                    was_published=before["status"] == "published")
     _refresh_matches(session, PRODUCTS if isinstance(item, ProductProfile) else REQUESTS, item,
                      was_published=before["status"] == "published")
     return item
+
+
+def _log_change(session: Session, kind: ItemKind, item, *, was_published: bool) -> None:
+    """A draft that stays a draft changes nothing derived; anything else the engine reads may."""
+    if was_published or item.status == "published":
+        session.flush()
+        changes.record(session, **{f"{kind.name}s": [item.id]})
 
 
 def _refresh_matches(session: Session, kind: ItemKind, item, *, was_published: bool) -> None:

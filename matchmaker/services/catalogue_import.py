@@ -31,7 +31,7 @@ from matchmaker.matching.io import csv_rows, xlsx_rows
 from matchmaker.matching.records import InputError
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector
 from matchmaker.schemas import OrganisationIn, ProductIn, RequestIn, errors_by_field
-from matchmaker.services import audit, matches
+from matchmaker.services import audit, changes, matches
 from matchmaker.services.accounts import unique_slug
 from matchmaker.vocabulary import DEMAND_KINDS, PRODUCT_FIELDS, REQUEST_FIELDS, SUPPLY_KINDS
 
@@ -295,10 +295,13 @@ def apply(session: Session, *, user_id: int, filename: str, data: bytes) -> Resu
             session.add(item)
             audit.record(session, actor=user, action="create", entity=item, reason={**reason, "row": planned.row})
             stored.append(item)
+        session.flush()
+        published = [i for i in stored if i.status == "published"]
+        changes.record(session, products=[i.id for i in published if isinstance(i, ProductProfile)],
+                       requests=[i.id for i in published if isinstance(i, BuyingRequest)])
     result.organisation_ids = [org.id for org in created.values()]
     result.product_ids = [i.id for i in stored if isinstance(i, ProductProfile)]
     result.request_ids = [i.id for i in stored if isinstance(i, BuyingRequest)]
-    published = [i for i in stored if i.status == "published"]
     if published:
         matches.refresh(session, products=[i.id for i in published if isinstance(i, ProductProfile)],
                         requests=[i.id for i in published if isinstance(i, BuyingRequest)])
