@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise config.ConfigurationError("Set SECRET_KEY in the environment when MATCHMAKER_ENV=production.")
 
     db.init_app(app)
+    from matchmaker.services import index_store
+    index_store.init_app(app)
     if production:
         # Once per process (each gunicorn worker builds its app here), never per request.
         seeding.refuse_demo_accounts(app.extensions["db_engine"])

@@ -63,5 +63,14 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "matchmaker@localhost")
     MAIL_BACKGROUND = True  # a daemon thread sends after each commit; `matchmaker send-mail` for a cron
+    # The warm engine indexes (services.index_store): snapshot files, and whether a web process may fit
+    # one itself when there is none. With REDIS_URL a worker runs beside the web processes, which then
+    # never fit (they wait for `matchmaker index rebuild` or the worker's snapshot).
+    INDEX_DIR = os.environ.get("INDEX_DIR") or str(PROJECT_ROOT / "instance" / "index")
+    INDEX_FIT_IN_WEB = os.environ.get("INDEX_FIT_IN_WEB", "" if os.environ.get("REDIS_URL") else "1").lower() \
+        in ("1", "true", "yes")
+    # A refresh redoes every list of the other side up to this many lists (exactly a full rematch);
+    # above, only the lists a change can affect (see services.matches.refresh).
+    MATCH_REFRESH_ALL_UP_TO = int(os.environ.get("MATCH_REFRESH_ALL_UP_TO") or 200)
     # Links in emails (a mail has no request to take the host from).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")

@@ -15,20 +15,21 @@ That is exactly what ``rematch_all`` (``matchmaker rematch``) would store, which
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterable, Optional
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Optional
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, delete, func, select
 
 from matchmaker.db import transaction
-from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
+from matchmaker.matching import Demand, Product
 from matchmaker.matching import Match as Found
 from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, utcnow
+from matchmaker.services import index_store
 from matchmaker.services import weights as weight_versions
-from matchmaker.vocabulary import DEMAND_KINDS, SUPPLY_KINDS
 
 PROPOSED = "proposed"
 
@@ -53,78 +54,137 @@ def to_engine_demand(item: BuyingRequest) -> Demand:
                   language=item.language)
 
 
-def _matchable(session: Session, model, kinds: Collection[str]) -> list:
-    """Published items of organisations on that side of the market (a buyer offers no products)."""
-    statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
-                 .where(model.status == "published", col(Organisation.kind).in_(kinds)).order_by(model.id))
-    return list(session.exec(statement).all())
-
-
-@dataclass
 class _Catalogue:
-    """The matchable items, the weights that score them (the active weight version) and, built on
-    first use, the engine's index of each side."""
+    """Matching's view of the market: the process's warm index of each side (``index_store``), held
+    read-locked for the whole refresh so no delta lands half-way, and the active weight version."""
 
-    products: dict[int, Product]
-    requests: dict[int, Demand]
-    weights: weight_versions.Weights = field(
-        default_factory=lambda: weight_versions.Weights(weight_versions.BUILT_IN, {}))
-    _indexes: dict = field(default_factory=dict)
+    def __init__(self, session: Session, views: dict, weights: weight_versions.Weights):
+        self.session, self.views, self.weights = session, views, weights
 
     @classmethod
-    def load(cls, session: Session) -> "_Catalogue":
-        catalogue = cls({p.id: to_engine_product(p) for p in _matchable(session, ProductProfile, SUPPLY_KINDS)},
-                        {r.id: to_engine_demand(r) for r in _matchable(session, BuyingRequest, DEMAND_KINDS)},
-                        weight_versions.active(session))
-        # End the read before the engine's seconds of work: SQLite cannot turn a snapshot that another
-        # save has since overtaken into a write, so the write starts from a fresh one.
-        session.commit()
-        return catalogue
+    @contextmanager
+    def warm(cls, session: Session) -> Iterator["_Catalogue"]:
+        weights = weight_versions.active(session)
+        # Both sides are brought up to date before either is locked: a delta takes one side's lock.
+        for side in index_store.SIDES:
+            index_store.store_for(session.get_bind()).current(session, side)
+        with index_store.reading(session, "products") as products, \
+                index_store.reading(session, "requests") as requests:
+            # End the read before the engine's seconds of work: SQLite cannot turn a snapshot that
+            # another save has since overtaken into a write, so the write starts from a fresh one.
+            session.commit()
+            yield cls(session, {"products": products, "requests": requests}, weights)
 
     def lists_for_requests(self, ids: Iterable[int], k: int, progress=None) -> dict[int, list[Found]]:
         """Each request's top ``k`` products (an unmatchable request's list is empty)."""
-        return self._lists(ids, self.requests, self.products, ProductIndex, k, progress)
+        return self._lists(ids, "requests", k, progress)
 
     def lists_for_products(self, ids: Iterable[int], k: int, progress=None) -> dict[int, list[Found]]:
-        return self._lists(ids, self.products, self.requests, DemandIndex, k, progress)
+        return self._lists(ids, "products", k, progress)
 
-    def _lists(self, ids, queries: dict, catalogue: dict, index_class, k: int, progress) -> dict[int, list[Found]]:
+    def _lists(self, ids, side: str, k: int, progress) -> dict[int, list[Found]]:
         ids = sorted(set(ids))
         lists: dict[int, list[Found]] = {i: [] for i in ids}
-        asked = [queries[i] for i in ids if i in queries]
-        if asked and catalogue:
-            if index_class not in self._indexes:
-                self._indexes[index_class] = index_class(catalogue.values(), weights=self.weights.weights or None)
-            for query, found in self._indexes[index_class].top_many(asked, k=k, progress=progress):
-                lists[int(query.id)] = found
+        queries = _queries(self.session, side, ids)
+        other = self.views["products" if side == "requests" else "requests"]
+        if queries and len(other.index):
+            masked = other.unmatchable
+            for query, found in other.index.top_many(queries, k=k + len(masked), progress=progress):
+                kept = [m for m in found if int(m.product_id if side == "requests" else m.demand_id) not in masked]
+                lists[int(query.id)] = kept[:k]
         return lists
+
+    def entering(self, side: str, ids: Iterable[int]) -> set[int]:
+        """Items of the other side whose list a changed item of ``side`` can now enter: those for
+        which the engine finds the pair proposable (evidence and minimum grade), read from the other
+        side's index with the changed item as the query."""
+        other = "requests" if side == "products" else "products"
+        view = self.views[other]
+        found: set[int] = set()
+        for record in _queries(self.session, side, ids):
+            if len(view.index):
+                ranked = view.index.rank(record, k=len(view.index))
+                found.update(int(i) for i, _ in ranked)
+        return found - view.unmatchable
+
+
+def _queries(session: Session, side: str, ids) -> list:
+    """The engine records of these items that matching pairs (published, organisation on that side)."""
+    model = index_store.MODELS[side]
+    statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
+                 .where(model.status == "published", col(Organisation.kind).in_(index_store.KINDS[side]))
+                 .order_by(model.id))
+    if ids is not None:
+        statement = statement.where(col(model.id).in_(sorted(ids)))
+    convert = to_engine_product if side == "products" else to_engine_demand
+    return [convert(item) for item in session.exec(statement).all()]
+
+
+def _matchable_ids(session: Session, side: str) -> list[int]:
+    model = index_store.MODELS[side]
+    return list(session.exec(select(model.id).join(Organisation).where(
+        model.status == "published", col(Organisation.kind).in_(index_store.KINDS[side]))).all())
+
+
+def _redo_all_up_to() -> int:
+    return current_app.config.get("MATCH_REFRESH_ALL_UP_TO", 200) if has_app_context() else 200
 
 
 def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterable[int] = ()) -> None:
-    """Bring the stored matches up to date after these products and requests changed (by id)."""
+    """Bring the stored matches up to date after these products and requests changed (by id).
+
+    Redone: the changed items' own lists; of the other side, the lists that hold a changed item and
+    those a changed item can now enter. Below ``MATCH_REFRESH_ALL_UP_TO`` lists on the other side,
+    every list of that side is redone instead (exactly a full rematch). Above it, the lists not redone
+    keep their scores: word weights are catalogue-wide, so those scores may drift from a full rematch
+    by the change's effect on the weights of its words (at 100,000 items, a few thousandths), until
+    the next ``matchmaker rematch``. Pairs, ranks and scores of every redone list are exact.
+    """
     changed_products, changed_requests = set(products), set(requests)
     if not (changed_products or changed_requests):
         return
     if _has_unranked_proposals(session):
         rematch_all(session)
         return
-    catalogue, k = _Catalogue.load(session), _top_k()
-    for_requests = catalogue.lists_for_requests(
-        changed_requests | (set(catalogue.requests) if changed_products else set()), k)
-    for_products = catalogue.lists_for_products(
-        changed_products | (set(catalogue.products) if changed_requests else set()), k)
-    with transaction(session):
-        rows = _stored(session, for_requests, for_products)
-        # A pair that leaves the product's list but stays in an untouched request's list needs that
-        # list's score again: redo those few request lists too (the product index is unchanged).
-        leaving = {key[1] for key, row in rows.items()
-                   if key[0] in for_products and row.rank_for_product is not None
-                   and row.rank_for_request is not None and key[1] not in for_requests
-                   and key not in _pairs(for_products, product_side=True)}
-        redone = catalogue.lists_for_requests(leaving, k)
-        rows.update(_stored(session, redone, {}))
-        for_requests.update(redone)
-        _apply(session, rows, for_requests, for_products, catalogue.weights.name)
+    k, everything = _top_k(), _redo_all_up_to()
+    with _Catalogue.warm(session) as catalogue:
+        redo_requests, redo_products = set(changed_requests), set(changed_products)
+        for changed, side, redo, holder in ((changed_products, "requests", redo_requests, Match.request_id),
+                                            (changed_requests, "products", redo_products, Match.product_id)):
+            if not changed:
+                continue
+            everyone = _matchable_ids(session, side)
+            if len(everyone) <= everything:
+                redo.update(everyone)
+            else:
+                redo.update(_holders(session, side, changed))
+                redo.update(catalogue.entering("products" if side == "requests" else "requests", changed))
+        for_requests = catalogue.lists_for_requests(redo_requests, k)
+        for_products = catalogue.lists_for_products(redo_products, k)
+        session.commit()
+        with transaction(session):
+            rows = _stored(session, for_requests, for_products)
+            # A pair that leaves the product's list but stays in an untouched request's list needs that
+            # list's score again: redo those few request lists too (the product index is unchanged).
+            leaving = {key[1] for key, row in rows.items()
+                       if key[0] in for_products and row.rank_for_product is not None
+                       and row.rank_for_request is not None and key[1] not in for_requests
+                       and key not in _pairs(for_products, product_side=True)}
+            redone = catalogue.lists_for_requests(leaving, k)
+            rows.update(_stored(session, redone, {}))
+            for_requests.update(redone)
+            _apply(session, rows, for_requests, for_products, catalogue.weights.name)
+
+
+def _holders(session: Session, side: str, changed: set[int]) -> set[int]:
+    """Items of ``side`` whose stored list holds one of the changed items of the other side."""
+    if side == "requests":
+        statement = select(Match.request_id).where(col(Match.product_id).in_(sorted(changed)),
+                                                   col(Match.rank_for_request).is_not(None))
+    else:
+        statement = select(Match.product_id).where(col(Match.request_id).in_(sorted(changed)),
+                                                   col(Match.rank_for_product).is_not(None))
+    return set(session.exec(statement).all())
 
 
 def _has_unranked_proposals(session: Session) -> bool:
@@ -237,18 +297,26 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
                 k: Optional[int] = None) -> dict[str, int]:
     """Recompute every stored match from the catalogue, in both directions."""
     k = k or _top_k()
-    catalogue = _Catalogue.load(session)
-    for_requests = catalogue.lists_for_requests(catalogue.requests, k, progress)
-    for_products = catalogue.lists_for_products(catalogue.products, k, progress)
+    for side in index_store.SIDES:  # a full recompute starts from indexes fitted afresh
+        index_store.rebuild(session, side)
+    with _Catalogue.warm(session) as catalogue:
+        requests, products = _matchable_ids(session, "requests"), _matchable_ids(session, "products")
+        for_requests = catalogue.lists_for_requests(requests, k, progress)
+        for_products = catalogue.lists_for_products(products, k, progress)
+        session.commit()
+        return _rematch_write(session, catalogue, for_requests, for_products)
+
+
+def _rematch_write(session: Session, catalogue: _Catalogue, for_requests: dict, for_products: dict) -> dict:
+    counts = {"products": len(for_products), "requests": len(for_requests)}
     with transaction(session):
         rows = {(m.product_id, m.request_id): m for m in session.exec(select(Match)).all()}
         # Items that left the catalogue have no list; their pairs are judged like any other.
         for_requests.update({request_id: [] for _, request_id in rows if request_id not in for_requests})
         for_products.update({product_id: [] for product_id, _ in rows if product_id not in for_products})
-        counts = _apply(session, rows, for_requests, for_products, catalogue.weights.name)
+        removed = _apply(session, rows, for_requests, for_products, catalogue.weights.name)["removed"]
     stored = _pairs(for_requests, product_side=False) | _pairs(for_products, product_side=True)
-    return {"products": len(catalogue.products), "requests": len(catalogue.requests), "matches": len(stored),
-            "removed": counts["removed"]}
+    return {**counts, "matches": len(stored), "removed": removed}
 
 
 def _listed(kind: str, item_ids: list[int]):
