@@ -185,6 +185,9 @@ class Match(SQLModel, table=True):
     status: str = Field(default="proposed", max_length=20, index=True)
     # Which weights scored it: a WeightVersion's name, or "w1" for the engine's built-in weights.
     weights_version: Optional[str] = Field(default=None, max_length=40)
+    # Which fitted index scored it (str of the engine's Fingerprint: engine version and a hash of the
+    # weights, concept vocabulary and fitting time), so a score can be traced to the index behind it.
+    fingerprint: Optional[str] = Field(default=None, max_length=60)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 

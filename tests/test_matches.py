@@ -224,3 +224,33 @@ def test_importer_reads_that_the_law_keeps_non_halal_suppliers_away(client, auth
     auth.login(make.user(importer).email)
     page = client.get(f"/requests/{request.id}").get_data(as_text=True)
     assert "1 supplier of beef lacks Halal, which Indonesian law requires for meat and dairy" in page
+
+
+def test_every_stored_match_records_the_index_that_scored_it_and_curators_read_it(client, auth, make, db):
+    _, teak, cloth, buyer_org, buyer = _setup_catalogue(make)
+    auth.login(buyer.email)
+    response = client.post("/requests/new", data={
+        "title": "Teak dining furniture for hotels", "description": "", "hs_code": "", "unit": "sets",
+        "quantity": "120", "language": "en", "publish": "1"})
+    request_id = int(re.search(r"/requests/(\d+)", response.headers["Location"]).group(1))
+    stored = _matches(db, request_id=request_id)
+    from matchmaker.services import index_store
+    products = index_store.version(db, "products").fingerprint
+    requests = index_store.version(db, "requests").fingerprint
+    assert stored and all(m.fingerprint in (products, requests) for m in stored)
+    assert products.startswith("20") and len(products) <= 60
+    match = next(m for m in stored if m.product_id == teak.id)
+
+    assert "Scored by index" not in client.get(f"/matches/{match.id}").get_data(as_text=True)  # a party
+    auth.logout()
+    curator = make.user(make.organisation(kind="chamber", country="ID"), role="curator")
+    auth.login(curator.email)
+    page = client.get(f"/matches/{match.id}").get_data(as_text=True)
+    assert f"Scored by index {match.fingerprint}" in page
+
+    # A full recompute fits afresh: the stored matches then name the new index.
+    client.application.test_cli_runner().invoke(args=["rematch"])
+    refitted = index_store.version(db, "requests").fingerprint
+    assert refitted != requests
+    assert {m.fingerprint for m in _matches(db, request_id=request_id)} <= {refitted,
+                                                                           index_store.version(db, "products").fingerprint}

@@ -60,6 +60,9 @@ class _Catalogue:
 
     def __init__(self, session: Session, views: dict, weights: weight_versions.Weights):
         self.session, self.views, self.weights = session, views, weights
+        # Which index scored each side's lists: a request's list comes from the products' index.
+        self.fingerprints = {_BY_REQUEST: views["products"].version.fingerprint,
+                             _BY_PRODUCT: views["requests"].version.fingerprint}
 
     @classmethod
     @contextmanager
@@ -173,7 +176,7 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
             redone = catalogue.lists_for_requests(leaving, k)
             rows.update(_stored(session, redone, {}))
             for_requests.update(redone)
-            _apply(session, rows, for_requests, for_products, catalogue.weights.name)
+            _apply(session, rows, for_requests, for_products, catalogue.weights.name, catalogue.fingerprints)
 
 
 def _holders(session: Session, side: str, changed: set[int]) -> set[int]:
@@ -207,9 +210,9 @@ def _stored(session: Session, for_requests: dict, for_products: dict) -> dict[tu
 
 
 def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: dict[int, list[Found]],
-           for_products: dict[int, list[Found]], version: str) -> dict[str, int]:
+           for_products: dict[int, list[Found]], version: str, fingerprints: dict[int, str]) -> dict[str, int]:
     """Write the redone lists: ranks from each list, the score of the list that wins (and the weight
-    ``version`` that scored it), and delete the proposals no list holds any more."""
+    ``version`` and index fingerprint that scored it), and delete the proposals no list holds any more."""
     # A list not redone keeps the ranks it gave; a redone one gives its ranks afresh.
     ranks = {key: [None if key[1] in for_requests else row.rank_for_request,
                    None if key[0] in for_products else row.rank_for_product] for key, row in rows.items()}
@@ -226,14 +229,16 @@ def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: d
         if by_request is None and by_product is None and row.status == PROPOSED:
             dropped.append(row.id)
             continue
-        result = found.get(key, {}).get(_BY_PRODUCT if by_product is not None else _BY_REQUEST)
+        winner = _BY_PRODUCT if by_product is not None else _BY_REQUEST
+        result = found.get(key, {}).get(winner)
         # No result: the winning list was not redone, and its score stands.
-        score, explanation, scored_by = (result.score, result.explanation.to_dict(), version) \
-            if result is not None else (row.score, row.explanation, row.weights_version)
-        wanted = _Figures(score, explanation, by_request, by_product, scored_by)
+        score, explanation, scored_by, index = (result.score, result.explanation.to_dict(), version,
+                                                fingerprints[winner]) \
+            if result is not None else (row.score, row.explanation, row.weights_version, row.fingerprint)
+        wanted = _Figures(score, explanation, by_request, by_product, scored_by, index)
         # An unchanged pair is not written.
         if row is None or wanted != _Figures(row.score, row.explanation, row.rank_for_request,
-                                             row.rank_for_product, row.weights_version):
+                                             row.rank_for_product, row.weights_version, row.fingerprint):
             figures[key] = wanted
     _delete_proposed(session, dropped)
     _store(session, figures)
@@ -260,6 +265,7 @@ class _Figures:
     rank_for_request: Optional[int]
     rank_for_product: Optional[int]
     weights_version: Optional[str] = None
+    fingerprint: Optional[str] = None
 
 
 def _store(session: Session, figures: dict[tuple[int, int], _Figures]) -> None:
@@ -275,14 +281,15 @@ def _store(session: Session, figures: dict[tuple[int, int], _Figures]) -> None:
     now = utcnow()
     rows = [{"product_id": product_id, "request_id": request_id, "score": f.score, "explanation": f.explanation,
              "rank_for_request": f.rank_for_request, "rank_for_product": f.rank_for_product,
-             "weights_version": f.weights_version, "status": PROPOSED, "created_at": now, "updated_at": now}
+             "weights_version": f.weights_version, "fingerprint": f.fingerprint, "status": PROPOSED,
+             "created_at": now, "updated_at": now}
             for (product_id, request_id), f in sorted(figures.items())]
     insert = _INSERTS[session.get_bind().dialect.name](Match)
     session.exec(insert.on_conflict_do_update(
         index_elements=["product_id", "request_id"],
         set_={name: getattr(insert.excluded, name)
               for name in ("score", "explanation", "rank_for_request", "rank_for_product", "weights_version",
-                           "updated_at")}),
+                           "fingerprint", "updated_at")}),
         params=rows)
 
 
@@ -314,7 +321,8 @@ def _rematch_write(session: Session, catalogue: _Catalogue, for_requests: dict, 
         # Items that left the catalogue have no list; their pairs are judged like any other.
         for_requests.update({request_id: [] for _, request_id in rows if request_id not in for_requests})
         for_products.update({product_id: [] for product_id, _ in rows if product_id not in for_products})
-        removed = _apply(session, rows, for_requests, for_products, catalogue.weights.name)["removed"]
+        removed = _apply(session, rows, for_requests, for_products, catalogue.weights.name,
+                         catalogue.fingerprints)["removed"]
     stored = _pairs(for_requests, product_side=False) | _pairs(for_products, product_side=True)
     return {**counts, "matches": len(stored), "removed": removed}
 
