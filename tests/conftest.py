@@ -47,9 +47,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url, tmp_path_factory):
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-                      "WTF_CSRF_ENABLED": False, "INDEX_DIR": str(tmp_path / "index")})
+                      "WTF_CSRF_ENABLED": False, "INDEX_DIR": str(tmp_path_factory.mktemp("index"))})
     yield app
     engine = app.extensions["db_engine"]
     with engine.begin() as connection:
