@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from matchmaker.models import BuyingRequest, ProductProfile
 from matchmaker.seeding import load_demo_data
-from matchmaker.services import search, search_index
+from matchmaker.services import index_store, search, search_index
 from matchmaker.services.search import Filters
 
 
@@ -254,14 +254,14 @@ def test_a_narrow_facet_ranks_among_its_own_items(app, make, monkeypatch):
             assert titles(run(app, query="teak", filters=Filters(certification=code))) == [item.title]
 
 
-def test_a_large_catalogue_is_refitted_in_the_background(app, make, monkeypatch):
-    """From BACKGROUND_FROM items, a search never waits for a new index: it answers from the previous
-    snapshot while one thread builds the next, then from the new one."""
-    monkeypatch.setattr(search_index, "BACKGROUND_FROM", 1)
+def test_a_new_publication_is_found_by_the_next_search_without_a_refit(app, make, db):
+    """The index follows the change log by deltas: the next search finds a new item, from the same
+    fitted index (same fingerprint), one log position further."""
     org = make.organisation()
     make.product(org, title="Teak dining chair")
     assert run(app, query="rattan").page.total == 0
+    before = index_store.version(db, "products")
     make.product(org, title="Rattan lounge chair", hs_code="940152")
-    assert run(app, query="rattan").page.total == 0  # the previous snapshot, while the next is built
-    search_index.wait_for_rebuilds()
     assert titles(run(app, query="rattan")) == ["Rattan lounge chair"]
+    after = index_store.version(db, "products")
+    assert after.fingerprint == before.fingerprint and after.applied > before.applied

@@ -213,6 +213,13 @@ class Store:
         with state.lock.read():
             yield View(side, state.index, state.unmatchable, self._version(state), state.weights_name)
 
+    @contextmanager
+    def held(self, side: str) -> Iterator[View]:
+        """The side's index as it is now, read-locked, without asking whether it is current."""
+        state = self.sides[side]
+        with state.lock.read():
+            yield View(side, state.index, state.unmatchable, self._version(state), state.weights_name)
+
     def terms(self, session: Session, side: str) -> set[str]:
         state = self.current(session, side)
         if state.terms is None:

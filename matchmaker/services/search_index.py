@@ -1,30 +1,32 @@
-"""The process-wide engine index that ``/search`` ranks with: one per side, per catalogue version.
+"""What ``/search`` ranks with: the process's warm engine index of each side (``index_store``).
 
-Search and matching agree because search asks the matching engine: the query becomes a request (to
-search products) or a product (to search requests), and the engine's own index ranks the published
-items with words, cross-lingual concepts, HS and spelling. The index is built from the published items
-once per catalogue *version*, a cheap aggregate (count, latest change, organisations' versions), and
-shared by every request thread: built under a lock, then only read. Each snapshot also keeps the
-catalogue's own words (for "did you mean") and its organisations' names (for company-name search).
+Search and matching agree because search asks the matching engine, through the same index: the query
+becomes a request (to search products) or a product (to search requests), and the engine ranks the
+published items with words, cross-lingual concepts, HS and spelling. The index is not built here:
+``index_store`` keeps it (a snapshot file plus the change log's deltas), so a web process never fits
+while a snapshot exists, and every process answers from the same version. A :class:`Snapshot` is this
+module's handle on one version: it remembers the rankings of recent queries (facets, pages and sorts
+of one query reuse them) and, on first use, the catalogue's words (for "did you mean") and its
+organisations' names (for company-name search).
 
-``rank`` is the one function that talks to the engine; when the engine becomes a fitted artefact
-(fit / add / remove / load), only this module changes.
+``rank`` is the one function that talks to the engine.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, func, select
 
-from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
+from matchmaker.matching import Demand, Product
+from matchmaker.matching.concepts import default_vocabulary
 from matchmaker.matching.normalise import normalise
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
-from matchmaker.services.matches import to_engine_demand, to_engine_product
+from matchmaker.services import index_store
 
 MODELS = {"products": ProductProfile, "requests": BuyingRequest}
 DEPTH = 300        # the most relevant items the engine ranks for one query; facets narrow within them
@@ -41,16 +43,30 @@ class Ranked:
 
 @dataclass
 class Snapshot:
-    """The engine's index of one side's published items, as of ``version``."""
+    """One side's engine index as of ``version`` (index_store's (snapshot, applied, fingerprint)), or
+    no index at all while it is being prepared (then the engine finds nothing; codes and names do)."""
 
     version: tuple
     side: str
-    index: Any                      # ProductIndex or DemandIndex (later: the fitted artefact)
-    terms: tuple[str, ...]          # the catalogue's words, for "did you mean"
-    organisations: tuple[tuple[int, str], ...]  # (id, case-folded name) of organisations with items
-    positions: dict[int, int] = field(default_factory=dict)  # item id -> its place in the index
+    store: Any = None                 # index_store.Store, None while the index is being prepared
+    bind: Any = None
     _ranked: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _terms: tuple[str, ...] | None = None
+    _organisations: tuple | None = None
+
+    @contextmanager
+    def _index(self):
+        if self.store is None:
+            yield None
+            return
+        with self.store.held(self.side) as view:  # read-locked: no delta lands mid-query
+            yield view.index
+
+    @property
+    def index(self):
+        """The engine index (read its ``vocabulary``; rank through :meth:`rank`)."""
+        return self.store.sides[self.side].index if self.store is not None else _NoIndex()
 
     def rank(self, text: str, *, allowed: frozenset[int] | None = None) -> list[Ranked]:
         """The engine's ranking for a query text, among the ``allowed`` item ids (the facets' choice,
@@ -60,7 +76,8 @@ class Snapshot:
             if key in self._ranked:
                 self._ranked.move_to_end(key)
                 return self._ranked[key]
-        found = rank(self.index, self.side, text, allowed=allowed)
+        with self._index() as index:
+            found = rank(index, self.side, text, allowed=allowed) if index is not None else []
         with self._lock:
             self._ranked[key] = found
             while len(self._ranked) > _RANKED_KEPT:
@@ -69,8 +86,39 @@ class Snapshot:
 
     def profile_of(self, item_id: int):
         """The engine's reading of one indexed item (its language and concepts), or None."""
-        position = self.positions.get(item_id)
-        return None if position is None else self.index.profiles[position]
+        with self._index() as index:
+            if index is None or str(item_id) not in index:
+                return None
+            # The engine has no public per-id accessor yet: read the profile it keeps for the item.
+            return index._profile(index._position[str(item_id)])
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The catalogue's words, for "did you mean" (read on first use)."""
+        if self._terms is None:
+            if self.store is None:
+                return ()
+            with Session(self.bind) as session:
+                self._terms = tuple(sorted(self.store.terms(session, self.side)))
+        return self._terms
+
+    @property
+    def organisations(self) -> tuple[tuple[int, str], ...]:
+        """(id, case-folded name) of the organisations with published items on this side."""
+        if self._organisations is None:
+            model = MODELS[self.side]
+            with Session(self.bind) as session:
+                rows = session.exec(select(Organisation.id, Organisation.name).where(
+                    Organisation.id.in_(select(model.organisation_id).where(model.status == "published")))).all()
+            self._organisations = tuple(sorted((org_id, name.casefold()) for org_id, name in rows))
+        return self._organisations
+
+
+class _NoIndex:
+    vocabulary = default_vocabulary()
+
+    def __len__(self) -> int:
+        return 0
 
 
 def rank(index, side: str, text: str, *, k: int | None = None,
@@ -93,93 +141,41 @@ def rank(index, side: str, text: str, *, k: int | None = None,
     return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=ids)]
 
 
-_snapshots: dict[tuple[str, str], Snapshot] = {}
-_build_lock = threading.Lock()
-
-
-def version(session: Session, side: str) -> tuple:
-    """Changes whenever a published item or an organisation changes (one aggregate query)."""
-    model = MODELS[side]
-    published = model.status == "published"
-    row = session.exec(select(
-        select(func.count(model.id)).where(published).scalar_subquery(),
-        select(func.max(model.updated_at)).where(published).scalar_subquery(),
-        select(func.max(model.id)).where(published).scalar_subquery(),
-        select(func.count(Organisation.id)).scalar_subquery(),
-        select(func.sum(Organisation.version)).scalar_subquery())).one()
-    return tuple(str(value) for value in row)
+_snapshots: dict[tuple[int, str], Snapshot] = {}
+_snapshots_lock = threading.Lock()
 
 
 def snapshot(session: Session, side: str) -> Snapshot:
-    """The current snapshot of this side, built at most once per version in the whole process.
-
-    A catalogue of ``BACKGROUND_FROM`` items or more is rebuilt by a background thread while the
-    previous snapshot keeps answering (a search never waits tens of seconds for a fit); a smaller one
-    is rebuilt at once, so a new publication is found by the next search.
-    """
-    key = (str(session.get_bind().url), side)
-    current = version(session, side)
-    found = _snapshots.get(key)
-    if found is not None and found.version == current:
-        return found
-    if found is not None and len(found.index) >= BACKGROUND_FROM:
-        _rebuild_later(session.get_bind(), key)
-        return found
-    with _build_lock:
+    """This side's snapshot at the index's current version (the index brought up to the change log
+    first: one query when nothing changed). One Snapshot object per version in the whole process."""
+    bind = session.get_bind()
+    store = index_store.store_for(bind)
+    try:
+        found = store.version(session, side)
+        version = (found.snapshot, found.applied, found.fingerprint, _organisations_version(session))
+    except index_store.IndexBeingPrepared:
+        return Snapshot(("being prepared",), side, None, bind)
+    key = (id(store), side)
+    with _snapshots_lock:
         found = _snapshots.get(key)
-        if found is None or found.version != current:
-            found = _snapshots[key] = _build(session, side, current)
+        if found is None or found.version != version or found.store is not store:
+            found = _snapshots[key] = Snapshot(version, side, store, bind)
     return found
 
 
-BACKGROUND_FROM = 5_000
-_rebuilding: dict[tuple[str, str], threading.Thread] = {}
-
-
-def _rebuild_later(bind, key: tuple[str, str]) -> None:
-    with _build_lock:
-        if key in _rebuilding:
-            return
-        thread = _rebuilding[key] = threading.Thread(target=_rebuild, args=(bind, key), daemon=True,
-                                                     name=f"search-index-{key[1]}")
-    thread.start()
-
-
-def _rebuild(bind, key: tuple[str, str]) -> None:
-    try:
-        with Session(bind) as session:
-            current = version(session, key[1])
-            built = _build(session, key[1], current)
-        with _build_lock:
-            _snapshots[key] = built
-    finally:
-        with _build_lock:
-            _rebuilding.pop(key, None)
+def _organisations_version(session: Session) -> tuple:
+    """Organisations' names are not in the change log: their count and versions tell a rename."""
+    return tuple(str(v) for v in session.exec(select(func.count(Organisation.id),
+                                                     func.sum(Organisation.version))).one())
 
 
 def wait_for_rebuilds(timeout: float = 60) -> None:
-    """Block until the background rebuilds under way are done (tests, benchmarks)."""
-    for thread in list(_rebuilding.values()):
-        thread.join(timeout)
-
-
-def _build(session: Session, side: str, current: tuple) -> Snapshot:
-    model = MODELS[side]
-    items = session.exec(select(model).join(Organisation).options(contains_eager(model.organisation))
-                         .where(model.status == "published").order_by(model.id)).all()
-    convert = to_engine_product if side == "products" else to_engine_demand
-    records = [convert(item) for item in items]
-    index = (ProductIndex if side == "products" else DemandIndex)(records)
-    terms = sorted({word for item in items for word in normalise(f"{item.title} {item.description}").split()
-                    if len(word) >= 4 and word.isalpha()})
-    names = {item.organisation.id: item.organisation.name.casefold() for item in items}
-    return Snapshot(current, side, index, tuple(terms), tuple(sorted(names.items())),
-                    {item.id: position for position, item in enumerate(items)})
+    """Nothing to wait for: indexes are no longer rebuilt here (kept for older benchmark scripts)."""
 
 
 def clear() -> None:
-    """Forget every snapshot (tests, or after a bulk import)."""
-    with _build_lock:
+    """Forget every snapshot (tests)."""
+    with _snapshots_lock:
         _snapshots.clear()
         _organisation_texts.clear()
 
