@@ -60,7 +60,7 @@ def init_command() -> None:
     if current_app.config["LOAD_DEMO_DATA"] and database_is_empty(session):
         counts = load_demo_data(session, progress=True)
         click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-        _rematch_with_progress()
+        _rematch_with_progress()  # fits both sides afresh and writes the first index snapshots
         _load_demo_queue()
     else:
         click.echo("Database ready.")
@@ -84,7 +84,7 @@ def seed_command() -> None:
 @click.command("rematch")
 @with_appcontext
 def rematch_command() -> None:
-    """Recompute every stored match from the published catalogue (progress on stderr)."""
+    """Recompute every stored match from indexes fitted afresh (their snapshots are written too)."""
     _rematch_with_progress()
 
 
@@ -114,8 +114,10 @@ def _load_demo_queue() -> None:
 def init_app(app: Flask) -> None:
     for command in (db_group, init_command, seed_command, rematch_command):
         app.cli.add_command(command)
+    from matchmaker.commands.index import index_group
     from matchmaker.commands.learn import learn_command
     app.cli.add_command(learn_command)
+    app.cli.add_command(index_group)
 
 
 try:

@@ -1,0 +1,139 @@
+"""The warm per-side indexes: a snapshot file plus the change log's deltas, the same in every process."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from matchmaker import create_app
+from matchmaker.matching import Demand, ProductIndex
+from matchmaker.models import ProductProfile
+from matchmaker.services import changes, index_store, search
+from matchmaker.services.matches import to_engine_product
+
+QUERIES = [Demand("q1", "Teak dining chairs for a hotel"), Demand("q2", "Мебель из тикового дерева"),
+           Demand("q3", "Frozen tuna loins"), Demand("q4", "Kain katun untuk seragam")]
+TITLES = ["Kursi makan jati solid", "Solid teak dining table", "Rattan lounge chair", "Kain katun tenun",
+          "Frozen yellowfin tuna loins", "Udang vaname beku", "Teak garden bench", "Lemari pakaian jati"]
+
+
+def _top(index) -> list:
+    return [[(m.product_id, m.score) for m in index.top(q, k=10)] for q in QUERIES]
+
+
+@pytest.fixture
+def catalogue(make):
+    org = make.organisation()
+    return org, [make.product(org, title=title, description="") for title in TITLES]
+
+
+def _store(app) -> index_store.Store:
+    return index_store.store_for(app.extensions["db_engine"])
+
+
+def test_a_snapshot_is_saved_and_loaded_instead_of_fitting_again(app, db, catalogue):
+    version = index_store.rebuild(db, "products")
+    files = _store(app).snapshots("products")
+    assert [seq for seq, _ in files] == [version.applied]
+    assert version.fingerprint in files[0][1].name
+    fitted = _top(_store(app).sides["products"].index)
+
+    index_store.forget(app.extensions["db_engine"])  # as a new process would start
+    assert index_store.version(db, "products") == version  # same fitted index (its fitting time too)
+    assert _top(_store(app).sides["products"].index) == fitted
+
+
+def test_deltas_since_the_snapshot_rank_as_a_refit_on_the_catalogue(app, make, db, catalogue):
+    org, items = catalogue
+    index_store.rebuild(db, "products")
+    index_store.forget(app.extensions["db_engine"])
+    make.product(org, title="Teak dining chair with rattan seat", description="")
+    items[1].title, items[1].description = "Solid teak dining chairs", "Kiln-dried"
+    items[4].status = "archived"
+    for item in (items[1], items[4]):
+        db.add(item)
+        changes.record(db, products=[item.id])
+    db.commit()
+
+    loaded = index_store.version(db, "products")
+    assert loaded.applied == changes.latest(db) > loaded.snapshot
+    records = [to_engine_product(p) for p in db.exec(
+        __import__("sqlmodel").select(ProductProfile).where(ProductProfile.status == "published")).all()]
+    assert _top(_store(app).sides["products"].index) == _top(ProductIndex(records))
+
+
+def test_pruning_keeps_the_newest_snapshots_and_the_log_every_consumer_needs(app, make, db, catalogue):
+    org, _ = catalogue
+    last = changes.latest(db)  # the catalogue's eight rows end here
+    for title in ("Teak bench", "Teak stool", "Teak shelf"):
+        make.product(org, title=title)
+        index_store.rebuild(db, "products")
+        index_store.rebuild(db, "requests")
+    store = _store(app)
+    assert len(store.snapshots("products")) == 3
+    store.prune(2)
+    kept = [seq for seq, _ in store.snapshots("products")]
+    assert len(kept) == 2
+    assert kept == [last + 3, last + 2]
+    changes.advance(db, "matching", last - 5)  # the matching job is behind the kept snapshots
+    db.commit()
+    assert index_store.prune_log(db, store) == 2  # the two rows before its position
+    # Everything after the slowest consumer is still there for it.
+    assert len(changes.since(db, last - 6).products) == 9
+    changes.advance(db, "matching", last + 3)
+    db.commit()
+    assert index_store.prune_log(db, store) == 7  # now up to the oldest kept snapshot's own row
+    assert len(changes.since(db, last - 6).products) == 2
+
+    index_store.forget(app.extensions["db_engine"])
+    assert index_store.version(db, "products").snapshot == kept[0]  # the newest file still loads
+
+
+def test_two_web_processes_see_the_same_index_version_after_a_save(app, make, db, catalogue, client):
+    other = create_app({**{key: app.config[key] for key in ("TESTING", "DATABASE_URL", "SECRET_KEY",
+                                                            "WTF_CSRF_ENABLED", "INDEX_DIR")}})
+    try:
+        org, _ = catalogue
+        index_store.rebuild(db, "products")  # the worker's (or `index rebuild`'s) snapshot
+        first, second = app.extensions["db_engine"], other.extensions["db_engine"]
+        assert index_store.store_for(first) is not index_store.store_for(second)
+        make.product(org, title="Mahogany writing desk", description="")  # saved through the first
+        with Session(first) as a, Session(second) as b:
+            assert index_store.version(a, "products") == index_store.version(b, "products")
+            assert index_store.version(b, "products").applied == changes.latest(b)
+        for each in (app, other):
+            with each.app_context(), Session(each.extensions["db_engine"]) as session:
+                found = search.search(session, query="mahogany desk")
+                assert [hit.item.title for hit in found.page.items][0] == "Mahogany writing desk"
+    finally:
+        other.extensions["db_engine"].dispose()
+
+
+def test_a_web_process_that_may_not_fit_waits_for_a_snapshot(app, make, db, catalogue, client):
+    web = create_app({**{key: app.config[key] for key in ("TESTING", "DATABASE_URL", "SECRET_KEY",
+                                                          "WTF_CSRF_ENABLED", "INDEX_DIR")},
+                      "INDEX_FIT_IN_WEB": False})
+    try:
+        with Session(web.extensions["db_engine"]) as session:
+            with pytest.raises(index_store.IndexBeingPrepared):
+                index_store.version(session, "products")
+        page = web.test_client().get("/search/?q=teak")
+        assert page.status_code == 200  # answers, without the engine's results, until a snapshot exists
+        index_store.rebuild(db, "products")
+        with Session(web.extensions["db_engine"]) as session:
+            assert index_store.version(session, "products") == index_store.version(db, "products")
+        with web.app_context(), Session(web.extensions["db_engine"]) as session:
+            found = search.search(session, query="teak")
+        assert "Solid teak dining table" in [hit.item.title for hit in found.page.items], found
+        page = web.test_client().get("/search/?q=teak").get_data(as_text=True)
+        assert "Solid <mark>teak</mark> dining table" in page
+    finally:
+        web.extensions["db_engine"].dispose()
+
+
+def test_index_rebuild_command_writes_both_snapshots(app, runner, catalogue):
+    result = runner.invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    store = _store(app)
+    assert len(store.snapshots("products")) == len(store.snapshots("requests")) == 1
+    assert "Snapshots written" in result.output
