@@ -227,7 +227,8 @@ class Store:
                 words = _words(_published(own, side, None))
             with state.lock.write():
                 state.terms = words
-        return state.terms
+        with state.lock.read():  # a copy: deltas add words under the write lock
+            return set(state.terms)
 
     def version(self, session: Session, side: str) -> Version:
         return self._version(self.current(session, side))

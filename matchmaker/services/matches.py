@@ -8,9 +8,15 @@ request in the product's (``rank_for_product``, found by the request index); its
 index's when it is in the product's list, else the product index's. Curated matches (past "proposed")
 are never deleted: they carry the curators' work and history.
 
-A changed product changes the product index (word weights are catalogue-wide), so every request's
-list is redone, but of the products' lists only its own; a changed request the other way round.
-That is exactly what ``rematch_all`` (``matchmaker rematch``) would store, which a property test checks.
+Both indexes are the process's warm ones (``index_store``: a snapshot file kept current by the
+change log's deltas), never built inside a save. A changed product changes the product index, so its
+own list and the requests' lists that hold it or that it can now enter are redone; of the other
+products' lists none (the request index did not change); a changed request the other way round.
+Up to ``MATCH_REFRESH_ALL_UP_TO`` lists on the other side, all of them are redone: exactly what
+``rematch_all`` (``matchmaker rematch``) would store, which a property test checks. Above it, the
+lists not redone keep scores computed with the word weights of their time (word weights are
+catalogue-wide), a drift that ``matchmaker rematch`` or a rebuild clears; a second property test
+checks that every list a change can enter or leave is redone.
 """
 
 from __future__ import annotations
@@ -129,6 +135,12 @@ def _matchable_ids(session: Session, side: str) -> list[int]:
         model.status == "published", col(Organisation.kind).in_(index_store.KINDS[side]))).all())
 
 
+def _matchable_count(session: Session, side: str) -> int:
+    model = index_store.MODELS[side]
+    return session.exec(select(func.count(model.id)).join(Organisation).where(
+        model.status == "published", col(Organisation.kind).in_(index_store.KINDS[side]))).one()
+
+
 def _redo_all_up_to() -> int:
     return current_app.config.get("MATCH_REFRESH_ALL_UP_TO", 200) if has_app_context() else 200
 
@@ -156,9 +168,8 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
                                             (changed_requests, "products", redo_products, Match.product_id)):
             if not changed:
                 continue
-            everyone = _matchable_ids(session, side)
-            if len(everyone) <= everything:
-                redo.update(everyone)
+            if _matchable_count(session, side) <= everything:
+                redo.update(_matchable_ids(session, side))
             else:
                 redo.update(_holders(session, side, changed))
                 redo.update(catalogue.entering("products" if side == "requests" else "requests", changed))
