@@ -137,3 +137,19 @@ def test_index_rebuild_command_writes_both_snapshots(app, runner, catalogue):
     store = _store(app)
     assert len(store.snapshots("products")) == len(store.snapshots("requests")) == 1
     assert "Snapshots written" in result.output
+
+
+def test_matching_fits_when_it_must_even_where_search_may_not(app, make, db, catalogue):
+    """Until a worker runs beside it, a web process that may not fit still matches the saves it makes."""
+    from matchmaker.services import matches
+
+    web = create_app({**{key: app.config[key] for key in ("TESTING", "DATABASE_URL", "SECRET_KEY",
+                                                          "WTF_CSRF_ENABLED", "INDEX_DIR")},
+                      "INDEX_FIT_IN_WEB": False})
+    try:
+        request = make.request(make.organisation(kind="buyer", country="KZ"), title="Teak dining chairs")
+        with web.app_context(), Session(web.extensions["db_engine"]) as session:
+            matches.refresh(session, requests=[request.id])
+            assert matches.for_item(session, "request", request)
+    finally:
+        web.extensions["db_engine"].dispose()

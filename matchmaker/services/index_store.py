@@ -144,8 +144,9 @@ class Store:
         self.sides = {side: _Side(side) for side in SIDES}
 
     # -- keeping current ---------------------------------------------------------------------
-    def current(self, session: Session, side: str) -> _Side:
-        """The side's index brought up to the log's newest position (loaded or fitted first)."""
+    def current(self, session: Session, side: str, *, may_fit: bool | None = None) -> _Side:
+        """The side's index brought up to the log's newest position (loaded or fitted first).
+        ``may_fit`` overrides the store's setting (matching, the worker's job, always may)."""
         state = self.sides[side]
         latest = changes.latest(session)
         active = weight_versions.active(session)
@@ -155,16 +156,16 @@ class Store:
         # through the caller's identity map (which may hold its own unsaved changes).
         with state.updating, Session(session.get_bind()) as own:
             if state.index is None or not _same_weights(state.index, active):
-                self._start(own, state, active)
+                self._start(own, state, active, self.may_fit if may_fit is None else may_fit)
             latest = changes.latest(own)
             if state.applied < latest:
                 self._apply(own, state, latest)
         return state
 
-    def _start(self, session: Session, state: _Side, active) -> None:
+    def _start(self, session: Session, state: _Side, active, may_fit: bool) -> None:
         loaded = self._load_newest(session, state.name, active)
         if loaded is None:
-            if not self.may_fit:
+            if not may_fit:
                 raise IndexBeingPrepared(f"no {state.name} index snapshot in {self.directory} yet")
             seq, index = fit(session, state.name, active)
             self.save(state.name, index, seq, _stamp(session, seq))
@@ -208,8 +209,8 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
     @contextmanager
-    def reading(self, session: Session, side: str) -> Iterator[View]:
-        state = self.current(session, side)
+    def reading(self, session: Session, side: str, *, may_fit: bool | None = None) -> Iterator[View]:
+        state = self.current(session, side, may_fit=may_fit)
         with state.lock.read():
             yield View(side, state.index, state.unmatchable, self._version(state), state.weights_name)
 
@@ -385,9 +386,9 @@ def forget(bind) -> None:
             _stores[bind] = Store(old.directory, may_fit=old.may_fit)
 
 
-def reading(session: Session, side: str):
+def reading(session: Session, side: str, *, may_fit: bool | None = None):
     """``with reading(session, side) as view:`` the side's current index, read-locked."""
-    return store_for(session.get_bind()).reading(session, side)
+    return store_for(session.get_bind()).reading(session, side, may_fit=may_fit)
 
 
 def version(session: Session, side: str) -> Version:

@@ -75,10 +75,12 @@ class _Catalogue:
     def warm(cls, session: Session) -> Iterator["_Catalogue"]:
         weights = weight_versions.active(session)
         # Both sides are brought up to date before either is locked: a delta takes one side's lock.
+        # Matching may fit when there is no snapshot yet (it is the worker's job; web processes that
+        # may not fit only search).
         for side in index_store.SIDES:
-            index_store.store_for(session.get_bind()).current(session, side)
-        with index_store.reading(session, "products") as products, \
-                index_store.reading(session, "requests") as requests:
+            index_store.store_for(session.get_bind()).current(session, side, may_fit=True)
+        with index_store.reading(session, "products", may_fit=True) as products, \
+                index_store.reading(session, "requests", may_fit=True) as requests:
             # End the read before the engine's seconds of work: SQLite cannot turn a snapshot that
             # another save has since overtaken into a write, so the write starts from a fresh one.
             session.commit()
