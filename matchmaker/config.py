@@ -63,5 +63,13 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "matchmaker@localhost")
     MAIL_BACKGROUND = True  # a daemon thread sends after each commit; `matchmaker send-mail` for a cron
+    # Matching runs off the request path (services.jobs). MATCHING_MODE: inline (the default under
+    # TESTING), thread (the default without REDIS_URL), rq (the default with REDIS_URL: run
+    # `matchmaker worker`) or worker (web processes schedule nothing; `matchmaker worker` polls).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    MATCHING_MODE = os.environ.get("MATCHING_MODE", "")
+    MATCHING_QUEUE = os.environ.get("MATCHING_QUEUE", "matching")
+    MATCHING_CATCH_UP_S = 10  # the thread's look at the log for changes made by other processes
+    MATCHING_JOB_TIMEOUT_S = 1800
     # Links in emails (a mail has no request to take the host from).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")

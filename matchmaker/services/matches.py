@@ -27,10 +27,12 @@ from matchmaker.db import transaction
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
 from matchmaker.matching import Match as Found
 from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, utcnow
+from matchmaker.services import changes
 from matchmaker.services import weights as weight_versions
 from matchmaker.vocabulary import DEMAND_KINDS, SUPPLY_KINDS
 
 PROPOSED = "proposed"
+MATCHING = "matching"  # the matching job's name in the change log's positions (services.jobs)
 
 
 def _top_k() -> int:
@@ -100,13 +102,18 @@ class _Catalogue:
         return lists
 
 
-def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterable[int] = ()) -> None:
-    """Bring the stored matches up to date after these products and requests changed (by id)."""
+def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterable[int] = (),
+            also: Optional[Callable[[Session], object]] = None) -> None:
+    """Bring the stored matches up to date after these products and requests changed (by id).
+
+    ``also(session)`` runs last inside the transaction that writes the matches, so what it writes (the
+    matching job's position in the change log) commits with them or not at all; if it raises, nothing
+    of this refresh is stored."""
     changed_products, changed_requests = set(products), set(requests)
     if not (changed_products or changed_requests):
         return
     if _has_unranked_proposals(session):
-        rematch_all(session)
+        rematch_all(session, also=also)
         return
     catalogue, k = _Catalogue.load(session), _top_k()
     for_requests = catalogue.lists_for_requests(
@@ -125,6 +132,8 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
         rows.update(_stored(session, redone, {}))
         for_requests.update(redone)
         _apply(session, rows, for_requests, for_products, catalogue.weights.name)
+        if also is not None:
+            also(session)
 
 
 def _has_unranked_proposals(session: Session) -> bool:
@@ -234,9 +243,14 @@ def _delete_proposed(session: Session, match_ids: list[int]) -> None:
 
 
 def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]] = None,
-                k: Optional[int] = None) -> dict[str, int]:
-    """Recompute every stored match from the catalogue, in both directions."""
+                k: Optional[int] = None, also: Optional[Callable[[Session], object]] = None) -> dict[str, int]:
+    """Recompute every stored match from the catalogue, in both directions.
+
+    The matching job's position moves to the newest change logged before the catalogue was read
+    (every change up to it is in what was matched), in the transaction that stores the matches;
+    ``also`` as for :func:`refresh`."""
     k = k or _top_k()
+    upto = changes.latest(session)
     catalogue = _Catalogue.load(session)
     for_requests = catalogue.lists_for_requests(catalogue.requests, k, progress)
     for_products = catalogue.lists_for_products(catalogue.products, k, progress)
@@ -246,6 +260,9 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
         for_requests.update({request_id: [] for _, request_id in rows if request_id not in for_requests})
         for_products.update({product_id: [] for product_id, _ in rows if product_id not in for_products})
         counts = _apply(session, rows, for_requests, for_products, catalogue.weights.name)
+        if also is not None:
+            also(session)
+        changes.advance(session, MATCHING, upto)
     stored = _pairs(for_requests, product_side=False) | _pairs(for_products, product_side=True)
     return {"products": len(catalogue.products), "requests": len(catalogue.requests), "matches": len(stored),
             "removed": counts["removed"]}
