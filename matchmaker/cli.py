@@ -106,6 +106,7 @@ def worker_command(burst: bool, interval: float | None) -> None:
     click.echo(f"Matching worker ({'RQ queue ' + app.config['MATCHING_QUEUE'] if redis else 'polling the log'}); "
                "Ctrl-C to stop.", err=True)
     jobs.work(app, burst=burst, interval=interval)
+    click.echo("Matching worker stopped.", err=True)
 
 
 def _rematch_with_progress() -> None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from matchmaker.config import ConfigurationError
 from matchmaker.models import Match
 from matchmaker.schemas import ProductIn
-from matchmaker.services import catalog, changes, jobs, matches
+from matchmaker.services import catalog, catalogue_import, changes, jobs, matches
 from matchmaker.services.catalog import PRODUCTS
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -102,6 +102,11 @@ def stored(db) -> list[tuple]:
 def position(db) -> int:
     db.expire_all()
     return changes.position(db, jobs.NAME)
+
+
+def pending_now(app, side: str, item_id: int) -> bool:
+    with Session(app.extensions["db_engine"]) as session:
+        return jobs.pending(session, side, item_id)
 
 
 def run(app) -> int:
@@ -233,6 +238,32 @@ def _wait_for_line(lines, marker: str, timeout: float) -> list[str]:
     pytest.fail(f"no {marker!r} within {timeout} s; the worker said:\n{''.join(seen)}")
 
 
+def spawn_worker(database_url: str, *args: str, **env) -> subprocess.Popen:
+    """``matchmaker worker`` in a process of its own, on the test database (stderr readable)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MATCHING_MODE")}
+    environment.update(DATABASE_URL=database_url, MATCHMAKER_ENV="development", SECRET_KEY="test", **env)
+    return subprocess.Popen([sys.executable, "-c", "from matchmaker.cli import main; main()", "worker", *args],
+                            env=environment, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+
+
+@pytest.mark.parametrize("with_redis", [False, True], ids=["polling", "rq"])
+def test_ctrl_c_stops_the_worker_cleanly(app, db, database_url, with_redis, request):
+    env = {}
+    if with_redis:
+        env = {"REDIS_URL": request.getfixturevalue("redis_url"), "MATCHING_QUEUE": f"test-{uuid.uuid4().hex[:8]}"}
+    worker = spawn_worker(database_url, "--interval", "1", **env)
+    try:
+        lines = _stderr_lines(worker)
+        _wait_for_line(lines, "matching worker: ready", timeout=120)
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(60) == 0
+        said = _wait_for_line(lines, "Matching worker stopped.", timeout=30)
+        assert "Traceback" not in "".join(said)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
 def test_a_worker_killed_in_the_middle_of_a_run_loses_nothing(app, db, use_mode, make, database_url):
     use_mode("worker")
     exporter = make.organisation(kind="exporter", country="ID")
@@ -246,11 +277,7 @@ def test_a_worker_killed_in_the_middle_of_a_run_loses_nothing(app, db, use_mode,
                           description="Teak furniture for a hotel in Astana, 120 rooms, DAP.")
     assert jobs.pending(db, "products", second.id)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MATCHING_MODE")}
-    env.update(DATABASE_URL=database_url, MATCHMAKER_ENV="development", SECRET_KEY="test",
-               **{jobs.PAUSE_ENV: "120"})
-    worker = subprocess.Popen([sys.executable, "-c", "from matchmaker.cli import main; main()", "worker", "--burst"],
-                              env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    worker = spawn_worker(database_url, "--burst", **{jobs.PAUSE_ENV: "120"})
     try:
         _wait_for_line(_stderr_lines(worker), "inside the write transaction", timeout=120)
         worker.kill()  # SIGKILL: no handler, no rollback by the process itself
@@ -314,7 +341,7 @@ def test_thread_mode_a_save_returns_before_matching_and_saves_in_a_burst_make_on
         product = catalog.update(db, PRODUCTS, actor=owner, item=product, version=product.version,
                                  data=product_data(title=f"Teak dining chair {n}"), publish=True)
     gate.set()
-    wait_for(lambda: not jobs.pending(Session(app.extensions["db_engine"]), "products", product_id),
+    wait_for(lambda: not pending_now(app, "products", product_id),
              what="the thread to match the saved product")
     scheduler.stop()
     # One run for what was pending at start, one for the ten saves made during it.
@@ -342,7 +369,7 @@ def test_thread_mode_survives_a_failed_run(app, db, use_mode, make, monkeypatch,
     scheduler.start()
     wait_for(lambda: failures and scheduler.runs >= 1, what="the first, failing run")
     request = make.request(buyer)  # the next wake-up retries everything pending
-    wait_for(lambda: not jobs.pending(Session(app.extensions["db_engine"]), "requests", request.id),
+    wait_for(lambda: not pending_now(app, "requests", request.id),
              what="the retry")
     assert [(m[0], m[1]) for m in stored(db)] == [(product.id, request.id)]
     assert "database hiccup" in caplog.text
@@ -392,6 +419,20 @@ def test_a_burst_of_saves_queues_one_rq_job_and_a_simple_worker_matches_them(app
     assert {(m[0], m[1]) for m in stored(db)} >= {(product.id, request.id)}
     assert position(db) == changes.latest(db) and not jobs.pending(db, "products", product.id)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_import_of_many_rows_queues_one_job(app, db, rq_mode, make):
+    chamber = make.organisation(kind="chamber", country="ID")
+    curator = make.user(chamber, role="curator")
+    make.organisation(kind="exporter", country="ID", name="PT Jati Baru")
+    rows = "\n".join(f"PT Jati Baru,product,Teak chair {n},Solid teak,940161,svlk,20,pcs,400,85,FOB,en"
+                     for n in range(12))
+    data = ("organisation,side,title,description,hs_code,certifications,moq,unit,capacity_per_month,price_usd,"
+            "incoterms,language\n" + rows + "\n").encode()
+    with app.app_context():
+        result = catalogue_import.apply(db, user_id=curator.id, filename="members.csv", data=data)
+    assert len(result.product_ids) == 12 and rq_mode.queue.count == 1
+    assert all(pending_now(app, "products", i) for i in result.product_ids)
 
 
 def test_a_save_while_redis_is_down_is_saved_and_the_worker_catches_up(app, db, use_mode, make, caplog):

@@ -83,6 +83,9 @@ def run_matching(engine: Engine) -> int:
     compute the same changes twice; and the position is claimed inside the write transaction (the
     row locked, its value checked), so even a run outside that lock never stores lists older than
     the position says."""
+    with Session(engine) as session:  # idle (the usual case for a timed look): one read, no lock
+        if changes.latest(session) <= changes.position(session, NAME):
+            return 0
     with matching_lock(engine):
         for _ in range(_ATTEMPTS):
             with Session(engine) as session:
@@ -106,6 +109,8 @@ def run_matching(engine: Engine) -> int:
 
 def _ensure_position(session: Session) -> None:
     """The job's position row exists (at 0) before any run locks it."""
+    if session.get(DerivedPosition, NAME) is not None:
+        return
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](DerivedPosition)
     session.exec(insert.values(name=NAME, seq=0, updated_at=utcnow()).on_conflict_do_nothing())
@@ -383,6 +388,7 @@ def work(app: Flask, *, burst: bool = False, interval: Optional[float] = None) -
 def _work_rq(app: Flask, *, burst: bool, interval: float) -> None:
     from redis import Redis
     from rq import Queue, SimpleWorker
+    from rq.exceptions import StopRequested
 
     class Worker(SimpleWorker):
         """RQ's default worker forks a child per job, which would start from a cold process each time
@@ -397,50 +403,65 @@ def _work_rq(app: Flask, *, burst: bool, interval: float) -> None:
 
     connection = Redis.from_url(app.config["REDIS_URL"])  # no socket timeout: the worker blocks waiting
     worker = Worker([Queue(app.config["MATCHING_QUEUE"], connection=connection)], connection=connection)
-    with _stop_on_signal() as stop:
+    with _Stop() as stop:
         catch_up(app)  # changes whose job was never queued (Redis was down at the save)
-    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.is_set():
+        log.info("matching worker: ready")
+        while not stop.requested():
             # Returns when the queue has been idle for ``interval`` seconds, or on a stop request
-            # (RQ's own Ctrl-C handling: the current job finishes first).
-            worker.work(burst=burst, max_idle_time=None if burst else max(1, int(interval)),
-                        logging_level="WARNING")
+            # (RQ's own Ctrl-C handling while it runs: the current job finishes first).
+            try:
+                worker.work(burst=burst, max_idle_time=None if burst else max(1, int(interval)),
+                            logging_level="WARNING")
+            except StopRequested:  # Ctrl-C while RQ's worker was starting, outside its own loop
+                break
+            finally:
+                stop.install()  # RQ leaves its handlers behind
             if worker.stopping:
                 break
-            with _stop_on_signal() as stop:
-                catch_up(app)
+            catch_up(app)
             if burst:
                 break
-    finally:  # RQ leaves its handlers installed
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
 
 
-@contextmanager
-def _stop_on_signal() -> Iterator[threading.Event]:
-    """Ctrl-C (or SIGTERM) sets the event and lets the current run finish; a second one stops now
-    (the run's open transaction rolls back)."""
-    stop = threading.Event()
+class _Stop:
+    """While in use: Ctrl-C (or SIGTERM) asks the worker to stop after the current run; a second one
+    stops it now (the run's open transaction rolls back). The previous handlers come back after."""
 
-    def request_stop(signum, frame):
-        if stop.is_set():
+    def __init__(self):
+        self._event = threading.Event()
+        self._previous: dict = {}
+
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> None:
+        self._event.wait(seconds)
+
+    def _handle(self, signum, frame) -> None:
+        if self._event.is_set():
             raise KeyboardInterrupt
-        stop.set()
+        self._event.set()
         log.warning("matching worker: stopping after the current run (Ctrl-C again to stop now)")
 
-    previous = {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for number, handler in previous.items():
+    def install(self) -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, self._handle)
+
+    def __enter__(self) -> "_Stop":
+        self._previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+        self.install()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for number, handler in self._previous.items():
             signal.signal(number, handler)
 
 
 def _poll(app: Flask, *, burst: bool, interval: float) -> None:
-    with _stop_on_signal() as stop:
-        while not stop.is_set():
-            catch_up(app)
-            if burst:
-                break
+    with _Stop() as stop:
+        catch_up(app)
+        log.info("matching worker: ready")
+        while not (burst or stop.requested()):
             stop.wait(interval)
+            if not stop.requested():
+                catch_up(app)
