@@ -92,9 +92,11 @@ def run_matching(engine: Engine) -> int:
                 _ensure_position(session)
                 start = changes.position(session, NAME)
                 changed = changes.since(session, start)
-                session.commit()  # end the read: refresh reads the catalogue afresh
-                if not changed:
+                if not changed:  # (log rows gone: nothing to match, but the position moves on)
+                    changes.advance(session, NAME, changed.upto)
+                    session.commit()
                     return 0
+                session.commit()  # end the read: refresh reads the catalogue afresh
                 try:
                     matches.refresh(session, products=changed.products, requests=changed.requests,
                                     also=lambda s: _claim(s, start, changed.upto))
