@@ -2,7 +2,8 @@
 
 The stored matches are a function of the catalogue, and ``refresh`` is their one owner: every write
 path that changes a fact the engine reads (an item's text, HS code, certificates, quantities, status;
-its organisation's country or kind) calls it with the items it changed. A pair is stored while the
+its organisation's country or kind) logs the items it changed, and the matching job (services.jobs)
+calls it with what the log holds. A pair is stored while the
 product is in the request's top list (``rank_for_request``, found by the product index) or the
 request in the product's (``rank_for_product``, found by the request index); its score is the request
 index's when it is in the product's list, else the product index's. Curated matches (past "proposed")
