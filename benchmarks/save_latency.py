@@ -1,8 +1,9 @@
 """How long a product save takes to answer, and how long until its matches are stored, on the demo data.
 
-    .venv/bin/python benchmarks/save_latency.py [--repeat 10]
+    .venv/bin/python benchmarks/save_latency.py [--repeat 10] [--database-url postgresql://…/empty_db]
 
-Builds a fresh SQLite database in a temporary folder with the demo data and its matches, then has the
+Builds a fresh SQLite database in a temporary folder (or uses the given empty database) with the demo
+data and its matches, then has the
 owner of a published product save an edit through the WSGI app (no network) REPEAT times, in each
 matching mode: ``inline`` (the engine runs inside the save, as before the matching job existed) and
 ``thread`` (the default without Redis: the save answers, a background thread matches). Prints the
@@ -22,6 +23,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from matchmaker import create_app, migrate
+from matchmaker.config import normalise_database_url
 from matchmaker.db import get_session
 from matchmaker.models import ProductProfile, User
 from matchmaker.seeding import DEMO_PASSWORD, load_demo_data
@@ -80,9 +82,10 @@ def measure(url: str, mode: str, repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--database-url", help="an EMPTY database to fill (default: a temporary SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'save.db'}"
+        url = normalise_database_url(args.database_url) if args.database_url else f"sqlite:///{Path(folder) / 'save.db'}"
         migrate.upgrade(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MATCHING_MODE": "worker"})
         with app.app_context():
