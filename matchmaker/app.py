@@ -52,5 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     from matchmaker.views import notifications as notifications_views
     notifications_views.init_app(app)  # signals → notifications and mail; the outbox sender
+    from matchmaker.services import jobs
+    jobs.init_app(app)  # catalogue changes → the matching job (inline, a thread or RQ)
     cli.init_app(app)
     return app

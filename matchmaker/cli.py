@@ -88,13 +88,35 @@ def rematch_command() -> None:
     _rematch_with_progress()
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Match what is pending, then exit.")
+@click.option("--interval", type=float, default=None,
+              help="Seconds between two looks at the change log (default 1; 5 with REDIS_URL).")
+@with_appcontext
+def worker_command(burst: bool, interval: float | None) -> None:
+    """Run the matching jobs: with REDIS_URL an RQ worker on the matching queue, otherwise a loop over
+    the catalogue change log. Ctrl-C stops it after the current run."""
+    import logging
+
+    from matchmaker.services import jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    redis = app.config.get("REDIS_URL")
+    click.echo(f"Matching worker ({'RQ queue ' + app.config['MATCHING_QUEUE'] if redis else 'polling the log'}); "
+               "Ctrl-C to stop.", err=True)
+    jobs.work(app, burst=burst, interval=interval)
+    click.echo("Matching worker stopped.", err=True)
+
+
 def _rematch_with_progress() -> None:
     from tqdm import tqdm
 
-    from matchmaker.db import get_session
-    from matchmaker.services import matches
+    from matchmaker.db import get_engine, get_session
+    from matchmaker.services import jobs, matches
 
-    with tqdm(desc="matching", unit="item", file=sys.stderr) as bar:
+    # Under the matching job's lock: a job running meanwhile must not store older lists after these.
+    with jobs.matching_lock(get_engine()), tqdm(desc="matching", unit="item", file=sys.stderr) as bar:
         counts = matches.rematch_all(get_session(), progress=bar.update)
     click.echo("{matches} matches stored for {products} products and {requests} requests "
                "({removed} outdated proposals removed).".format(**counts))
@@ -112,7 +134,7 @@ def _load_demo_queue() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (db_group, init_command, seed_command, rematch_command):
+    for command in (db_group, init_command, seed_command, rematch_command, worker_command):
         app.cli.add_command(command)
     from matchmaker.commands.index import index_group
     from matchmaker.commands.learn import learn_command

@@ -72,5 +72,13 @@ class Config:
     # A refresh redoes every list of the other side up to this many lists (exactly a full rematch);
     # above, only the lists a change can affect (see services.matches.refresh).
     MATCH_REFRESH_ALL_UP_TO = int(os.environ.get("MATCH_REFRESH_ALL_UP_TO") or 200)
+    # Matching runs off the request path (services.jobs). MATCHING_MODE: inline (the default under
+    # TESTING), thread (the default without REDIS_URL), rq (the default with REDIS_URL: run
+    # `matchmaker worker`) or worker (web processes schedule nothing; `matchmaker worker` polls).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    MATCHING_MODE = os.environ.get("MATCHING_MODE", "")
+    MATCHING_QUEUE = os.environ.get("MATCHING_QUEUE", "matching")
+    MATCHING_CATCH_UP_S = 10  # the thread's look at the log for changes made by other processes
+    MATCHING_JOB_TIMEOUT_S = 1800
     # Links in emails (a mail has no request to take the host from).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")

@@ -56,9 +56,9 @@ def refresh_calls(monkeypatch):
     calls = []
     original = matches.refresh
 
-    def counting(session, *, products=(), requests=()):
+    def counting(session, *, products=(), requests=(), also=None):
         calls.append((sorted(products), sorted(requests)))
-        return original(session, products=products, requests=requests)
+        return original(session, products=products, requests=requests, also=also)
 
     monkeypatch.setattr(matches, "refresh", counting)
     return calls

@@ -94,7 +94,6 @@ def create(session: Session, kind: ItemKind, *, actor: User, data: SQLModel, pub
         session.add(item)
         audit.record(session, actor=actor, action="create", entity=item)
         _log_change(session, kind, item, was_published=False)
-    _refresh_matches(session, kind, item, was_published=False)
     return item
 
 
@@ -115,7 +114,6 @@ def update(session: Session, kind: ItemKind, *, actor: User, item, version: int,
         session.add(item)
         audit.record(session, actor=actor, action="update", entity=item, before=before)
         _log_change(session, kind, item, was_published=before["status"] == "published")
-    _refresh_matches(session, kind, item, was_published=before["status"] == "published")
     return item
 
 
@@ -143,22 +141,15 @@ def set_status(session: Session, *, actor: User, item, status: str):
         audit.record(session, actor=actor, action=status, entity=item, before=before)
         _log_change(session, PRODUCTS if isinstance(item, ProductProfile) else REQUESTS, item,
                     was_published=before["status"] == "published")
-    _refresh_matches(session, PRODUCTS if isinstance(item, ProductProfile) else REQUESTS, item,
-                     was_published=before["status"] == "published")
     return item
 
 
 def _log_change(session: Session, kind: ItemKind, item, *, was_published: bool) -> None:
-    """A draft that stays a draft changes nothing derived; anything else the engine reads may."""
+    """A draft that stays a draft changes nothing derived; anything else the engine reads may. The
+    log is all a save does for matching: the matching job (services.jobs) follows it after commit."""
     if was_published or item.status == "published":
         session.flush()
         changes.record(session, **{f"{kind.name}s": [item.id]})
-
-
-def _refresh_matches(session: Session, kind: ItemKind, item, *, was_published: bool) -> None:
-    """A draft that stays a draft changes no match; anything else the engine reads may."""
-    if was_published or item.status == "published":
-        matches.refresh(session, **{f"{kind.name}s": [item.id]})
 
 
 def corridor_figures(session: Session) -> list[dict]:

@@ -12,7 +12,8 @@ schemas (:class:`~matchmaker.schemas.ProductIn` / ``RequestIn``: known HS codes,
 above the minimum order). So a row the import accepts is one the form and the engine accept.
 
 :func:`plan` is the dry run; :func:`apply` stores every row in one transaction, or nothing when any row
-is wrong, then refreshes the matches once for all the new items.
+is wrong. Its one commit logs all the new published items in the change log, which wakes the matching
+job once for all of them (services.jobs), not once per row.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from matchmaker.matching.io import csv_rows, xlsx_rows
 from matchmaker.matching.records import InputError
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector
 from matchmaker.schemas import OrganisationIn, ProductIn, RequestIn, errors_by_field
-from matchmaker.services import audit, changes, matches
+from matchmaker.services import audit, changes
 from matchmaker.services.accounts import unique_slug
 from matchmaker.vocabulary import DEMAND_KINDS, PRODUCT_FIELDS, REQUEST_FIELDS, SUPPLY_KINDS
 
@@ -270,8 +271,8 @@ def plan(session: Session, *, user_id: int, filename: str, data: bytes) -> Plan:
 
 
 def apply(session: Session, *, user_id: int, filename: str, data: bytes) -> Result:
-    """Store every row of the file in one transaction, or nothing if any row has an error; then refresh
-    the matches once, for all the new items together (not once per row)."""
+    """Store every row of the file in one transaction, or nothing if any row has an error; its commit
+    schedules one matching job for all the new items together (not one per row)."""
     checked = plan(session, user_id=user_id, filename=filename, data=data)
     result = Result(checked)
     if not checked.ok:
@@ -302,7 +303,4 @@ def apply(session: Session, *, user_id: int, filename: str, data: bytes) -> Resu
     result.organisation_ids = [org.id for org in created.values()]
     result.product_ids = [i.id for i in stored if isinstance(i, ProductProfile)]
     result.request_ids = [i.id for i in stored if isinstance(i, BuyingRequest)]
-    if published:
-        matches.refresh(session, products=[i.id for i in published if isinstance(i, ProductProfile)],
-                        requests=[i.id for i in published if isinstance(i, BuyingRequest)])
     return result

@@ -2,7 +2,8 @@
 
 The stored matches are a function of the catalogue, and ``refresh`` is their one owner: every write
 path that changes a fact the engine reads (an item's text, HS code, certificates, quantities, status;
-its organisation's country or kind) calls it with the items it changed. A pair is stored while the
+its organisation's country or kind) logs the items it changed, and the matching job (services.jobs)
+calls it with what the log holds. A pair is stored while the
 product is in the request's top list (``rank_for_request``, found by the product index) or the
 request in the product's (``rank_for_product``, found by the request index); its score is the request
 index's when it is in the product's list, else the product index's. Curated matches (past "proposed")
@@ -34,10 +35,11 @@ from matchmaker.db import transaction
 from matchmaker.matching import Demand, Product
 from matchmaker.matching import Match as Found
 from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, utcnow
-from matchmaker.services import index_store
+from matchmaker.services import changes, index_store
 from matchmaker.services import weights as weight_versions
 
 PROPOSED = "proposed"
+MATCHING = "matching"  # the matching job's name in the change log's positions (services.jobs)
 
 
 def _top_k() -> int:
@@ -147,7 +149,8 @@ def _redo_all_up_to() -> int:
     return current_app.config.get("MATCH_REFRESH_ALL_UP_TO", 200) if has_app_context() else 200
 
 
-def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterable[int] = ()) -> None:
+def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterable[int] = (),
+            also: Optional[Callable[[Session], object]] = None) -> None:
     """Bring the stored matches up to date after these products and requests changed (by id).
 
     Redone: the changed items' own lists; of the other side, the lists that hold a changed item and
@@ -161,7 +164,7 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
     if not (changed_products or changed_requests):
         return
     if _has_unranked_proposals(session):
-        rematch_all(session)
+        rematch_all(session, also=also)
         return
     k, everything = _top_k(), _redo_all_up_to()
     with _Catalogue.warm(session) as catalogue:
@@ -190,6 +193,8 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
             rows.update(_stored(session, redone, {}))
             for_requests.update(redone)
             _apply(session, rows, for_requests, for_products, catalogue.weights.name, catalogue.fingerprints)
+            if also is not None:
+                also(session)
 
 
 def _holders(session: Session, side: str, changed: set[int]) -> set[int]:
@@ -314,9 +319,14 @@ def _delete_proposed(session: Session, match_ids: list[int]) -> None:
 
 
 def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]] = None,
-                k: Optional[int] = None) -> dict[str, int]:
-    """Recompute every stored match from the catalogue, in both directions."""
+                k: Optional[int] = None, also: Optional[Callable[[Session], object]] = None) -> dict[str, int]:
+    """Recompute every stored match from the catalogue, in both directions.
+
+    The matching job's position moves to the newest change logged before the catalogue was read
+    (every change up to it is in what was matched), in the transaction that stores the matches;
+    ``also`` as for :func:`refresh`."""
     k = k or _top_k()
+    upto = changes.latest(session)  # every change up to here is in what is read below
     for side in index_store.SIDES:  # a full recompute starts from indexes fitted afresh
         index_store.rebuild(session, side)
     with _Catalogue.warm(session) as catalogue:
@@ -324,10 +334,11 @@ def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]]
         for_requests = catalogue.lists_for_requests(requests, k, progress)
         for_products = catalogue.lists_for_products(products, k, progress)
         session.commit()
-        return _rematch_write(session, catalogue, for_requests, for_products)
+        return _rematch_write(session, catalogue, for_requests, for_products, upto=upto, also=also)
 
 
-def _rematch_write(session: Session, catalogue: _Catalogue, for_requests: dict, for_products: dict) -> dict:
+def _rematch_write(session: Session, catalogue: _Catalogue, for_requests: dict, for_products: dict, *,
+                   upto: int, also: Optional[Callable[[Session], object]] = None) -> dict:
     counts = {"products": len(for_products), "requests": len(for_requests)}
     with transaction(session):
         rows = {(m.product_id, m.request_id): m for m in session.exec(select(Match)).all()}
@@ -336,6 +347,9 @@ def _rematch_write(session: Session, catalogue: _Catalogue, for_requests: dict, 
         for_products.update({product_id: [] for product_id, _ in rows if product_id not in for_products})
         removed = _apply(session, rows, for_requests, for_products, catalogue.weights.name,
                          catalogue.fingerprints)["removed"]
+        if also is not None:
+            also(session)
+        changes.advance(session, MATCHING, upto)
     stored = _pairs(for_requests, product_side=False) | _pairs(for_products, product_side=True)
     return {**counts, "matches": len(stored), "removed": removed}
 

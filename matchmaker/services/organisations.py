@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from matchmaker.models import AuditEvent, Organisation, User
 from matchmaker.schemas import OrganisationIn
-from matchmaker.services import audit, changes, matches
+from matchmaker.services import audit, changes
 from matchmaker.services.editing import edit
 from matchmaker.signals import verification_changed
 
@@ -41,9 +41,6 @@ def update(session: Session, *, actor: User, organisation: Organisation, version
         if any(before[key] != getattr(organisation, key) for key in MATCHING_FACTS):
             changes.record(session, products=[p.id for p in organisation.products if p.status == "published"],
                            requests=[r.id for r in organisation.requests if r.status == "published"])
-    if any(before[key] != getattr(organisation, key) for key in MATCHING_FACTS):
-        matches.refresh(session, products=[p.id for p in organisation.products],
-                        requests=[r.id for r in organisation.requests])
     return organisation
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from matchmaker import permissions
 from matchmaker.db import get_session
 from matchmaker.forms import HsCodeForm, ProductForm, RequestForm, StatusForm
-from matchmaker.services import catalog, corridor, matches, obstacles
+from matchmaker.services import catalog, corridor, jobs, matches, obstacles
 from matchmaker.services.editing import StaleEdit
 from matchmaker.urls import page_number
 from matchmaker.views.conflicts import conflict_with
@@ -55,14 +55,31 @@ def make_blueprint(kind: catalog.ItemKind, form_class, can_post) -> Blueprint:
         hints = obstacles.for_owner(get_session(), kind.name, item) if can_edit else []
         # The owner of a request without a code sees what the engine made of it, and may correct it.
         reading = catalog.reading(item) if can_edit and kind is catalog.REQUESTS and not item.hs_code else None
+        finding = top is not None and jobs.pending(get_session(), name, item.id)
         return render_template("catalog/detail.html", kind=kind.name, item=item, matches=top,
                                shown=current_app.config["MATCHES_PER_ITEM"], can_edit=can_edit,
                                obstacles=hints, status_form=StatusForm(), reading=reading,
-                               hs_form=hs_form or HsCodeForm())
+                               hs_form=hs_form or HsCodeForm(), finding=finding)
 
     @bp.get("/<id:item_id>")
     def detail(item_id: int):
         return detail_page(load(item_id))
+
+    @bp.get("/<id:item_id>/matches")
+    def matches_section(item_id: int):
+        """The item's matches section, which its page polls while the matching job has its latest
+        change to do. A poll that finds the job still at work gets "nothing new" (204: htmx keeps the
+        page as it is, and the status line is not announced again)."""
+        item = load(item_id)
+        if not permissions.can_see_matches(current_user, item):
+            abort(404)
+        finding = jobs.pending(get_session(), name, item.id)
+        if finding and request.htmx:
+            return "", 204
+        return render_template("matches/_for_item.html", kind=kind.name, item=item, finding=finding,
+                               matches=matches.for_item(get_session(), kind.name, item),
+                               shown=current_app.config["MATCHES_PER_ITEM"],
+                               return_to=url_for(f"{name}.detail", item_id=item.id))
 
     def corridor_ticks(form, data, country: str | None):
         """Tick the corridor's defaults once for the request's sector and say why; None when the
