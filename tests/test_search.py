@@ -239,6 +239,42 @@ def test_search_ranks_exactly_as_matching_does():
     assert [r.score for r in narrowed] == sorted((r.score for r in narrowed), reverse=True)
 
 
+_LONG_REQUEST = ("We are a hotel group in Astana and Almaty preparing our purchasing plan for the next "
+                 "season; please send offers with prices, delivery terms and documents to our office. "
+                 "What we need this time: frozen yellowfin tuna loins, skinless, vacuum packed")
+
+
+@pytest.mark.parametrize("query", ["мебель из тика", "teak furnitre", "daging sapi beku", "креветки",
+                                   _LONG_REQUEST])
+def test_the_search_page_ranks_as_the_engine_does(app, make, client, query):
+    """The first results of /search, in the page's order, are the engine's ``top`` for a request of the
+    same text (a text longer than a title read as title and description, as matching reads it)."""
+    import re
+
+    from matchmaker.matching import Demand, ProductIndex
+    from matchmaker.services.matches import to_engine_product
+
+    assert len(_LONG_REQUEST) > 200 and "tuna" not in _LONG_REQUEST[:200]
+    supplier, other = make.organisation(country="ID"), make.organisation(country="MY")
+    for org, title, hs_code, language in [
+            (supplier, "Kursi makan jati solid", "940161", "id"), (supplier, "Lemari pakaian jati", "940350", "id"),
+            (other, "Teak garden bench", "940169", "en"), (other, "Teak dining table", "940360", "en"),
+            (supplier, "Meja kopi kayu jati", "940360", "id"), (other, "Rattan lounge chair", "940152", "en"),
+            (supplier, "Daging sapi beku tanpa tulang", "020230", "id"), (other, "Frozen beef brisket", "020230", "en"),
+            (supplier, "Udang vannamei beku", "030617", "id"), (other, "Frozen shrimp, peeled", "030617", "en"),
+            (supplier, "Tuna sirip kuning loin beku", "030487", "id"), (other, "Frozen tuna steak", "030487", "en"),
+            (other, "Canned tuna in oil", "160414", "en"), (supplier, "Kain batik katun", "520852", "id")]:
+        make.product(org, title=title, description="", hs_code=hs_code, language=language,
+                     certifications=[], moq=None, incoterms=[])
+    items = make.session.exec(select(ProductProfile).where(ProductProfile.status == "published")).all()
+    engine = ProductIndex([to_engine_product(item) for item in items])
+    expected = [int(m.product_id) for m in engine.top(Demand("q", query[:200], description=query[200:] or None),
+                                                      k=10)]
+    page = client.get("/search/", query_string={"q": query}).get_data(as_text=True)
+    shown = [int(found) for found in re.findall(r'class="card-title" href="/products/(\d+)"', page)]
+    assert expected and shown[:len(expected)] == expected
+
+
 def test_a_narrow_facet_ranks_among_its_own_items(app, make, monkeypatch):
     """With room for two results per query, two of the four teak products are not among the overall
     best two; a facet that only they pass still finds each, as the engine ranks among allowed items."""

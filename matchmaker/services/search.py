@@ -32,7 +32,8 @@ from matchmaker.vocabulary import CERTIFICATIONS, INCOTERMS, SECTORS
 SIDES = ("products", "requests")
 SORTS = ("relevance", "newest", "moq")
 PAGE_SIZE = 20
-QUERY_MAX = 200
+QUERY_MAX = 600  # a whole request pasted in; 600 Cyrillic letters are 3,600 bytes of URL, under
+                 # gunicorn's 4,094-byte request line
 _HS_TOKEN = re.compile(r"^\d{2}(?:[\d.]{0,10})$")
 _WORD = re.compile(r"\w+")
 _FUZZY_HIGHLIGHT = 85   # rapidfuzz ratio from which a word of an item counts as the query's, misspelt

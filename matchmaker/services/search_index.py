@@ -25,6 +25,7 @@ from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
 from matchmaker.matching.normalise import normalise
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
 from matchmaker.services.matches import to_engine_demand, to_engine_product
+from matchmaker.vocabulary import TITLE_MAX
 
 MODELS = {"products": ProductProfile, "requests": BuyingRequest}
 DEPTH = 300        # the most relevant items the engine ranks for one query; facets narrow within them
@@ -86,8 +87,11 @@ def rank(index, side: str, text: str, *, k: int | None = None,
     """
     if len(index) == 0:
         return []
-    title = text[:200]
-    query = Demand(id="search", title=title) if side == "products" else Product(id="search", title=title)
+    # Read as a request or a product of that text would be: a title of at most TITLE_MAX characters,
+    # the rest as its description (a long query cut at the title lost words matching reads).
+    title, description = text[:TITLE_MAX], text[TITLE_MAX:] or None
+    record = Demand if side == "products" else Product
+    query = record(id="search", title=title, description=description)
     k = min(DEPTH if k is None else k, len(index))
     ids = None if allowed is None else [str(i) for i in allowed]
     return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=ids)]
