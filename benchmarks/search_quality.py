@@ -43,12 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nomenclatures import btki, hs_english, tnved_russian  # noqa: E402
 from quality import PAIRS, build_catalogue, build_requests, metrics, relevance, split_of  # noqa: E402
+from search import fresh_database  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from matchmaker import create_app, migrate  # noqa: E402
-from matchmaker.config import normalise_database_url  # noqa: E402
-from matchmaker.db import make_engine  # noqa: E402
+from matchmaker import create_app  # noqa: E402
 from matchmaker.matching import Demand, ProductIndex, why_not  # noqa: E402
 from matchmaker.models import Organisation, ProductProfile, utcnow  # noqa: E402
 from matchmaker.services import search_index  # noqa: E402
@@ -66,19 +65,6 @@ def plain(demand: Demand) -> Demand:
 
 def query_text(demand: Demand) -> str:
     return f"{demand.title}{demand.description or ''}"
-
-
-def fresh_database(folder: Path, name: str) -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        url = normalise_database_url(url)
-        with make_engine(url).begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        url = f"sqlite:///{folder / f'{name}.db'}"
-    migrate.upgrade(url)
-    return url
 
 
 def load(engine, products) -> dict[int, str]:

@@ -123,6 +123,30 @@ def test_facets_narrow_with_the_counts_they_show(app, make):
     assert run(app, query="teak", filters=Filters(certification="fsc")).page.total == 1
 
 
+def test_counts_follow_the_catalogue_as_it_changes(app, make):
+    """Facet counts are remembered per catalogue version: a publication, an archived item or a newly
+    verified organisation shows in the next search's counts, with words in the box or without."""
+    org = make.organisation(country="ID")
+    make.product(org, title="Teak dining chair", certifications=["svlk"])
+    for query in ("", "teak"):
+        assert dict(run(app, query=query).facets["certification"]) == {"svlk": 1}
+    item = make.product(org, title="Teak garden bench", certifications=["fsc"])
+    for query in ("", "teak"):
+        results = run(app, query=query)
+        assert dict(results.facets["certification"]) == {"svlk": 1, "fsc": 1} and results.page.total == 2
+        assert results.facets["verified"] == [("1", 0)]
+    org.verified = True
+    make.session.add(org)
+    make.session.commit()
+    assert run(app).facets["verified"] == [("1", 2)]
+    item.status = "archived"
+    make.session.add(item)
+    make.session.commit()
+    for query in ("", "teak"):
+        results = run(app, query=query)
+        assert dict(results.facets["certification"]) == {"svlk": 1} and results.sides["products"] == 1
+
+
 def test_requests_side_and_moq_order(app, make):
     buyer, exporter = make.organisation(kind="buyer", country="KZ"), make.organisation()
     make.request(buyer, title="Teak furniture for a hotel in Astana")

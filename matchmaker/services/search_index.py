@@ -22,13 +22,17 @@ from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, func, select
 
 from matchmaker.matching import Demand, DemandIndex, Product, ProductIndex
+from matchmaker.matching.index import CANDIDATES
 from matchmaker.matching.normalise import normalise
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
 from matchmaker.services.matches import to_engine_demand, to_engine_product
 from matchmaker.vocabulary import TITLE_MAX
 
 MODELS = {"products": ProductProfile, "requests": BuyingRequest}
-DEPTH = 300        # the most relevant items the engine ranks for one query; facets narrow within them
+# The most relevant items the engine ranks for one query (facets count within them): as many as
+# matching looks at in its second stage, so the first results are exactly what matching proposes
+# (a deeper ranking scores more candidates and lets a few others in).
+DEPTH = CANDIDATES
 _RANKED_KEPT = 256  # queries remembered per snapshot (facets, pages and sorts of one query reuse them)
 
 
