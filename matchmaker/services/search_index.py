@@ -75,7 +75,9 @@ class Snapshot:
     def profile_of(self, item_id: int):
         """The engine's reading of one indexed item (its language and concepts), or None."""
         position = self.positions.get(item_id)
-        return None if position is None else self.index.profiles[position]
+        # One profile, not ``index.profiles`` (a list of every profile, built at each call: 0.45 s of
+        # CPU per page of 20 results at 100,000 products).
+        return None if position is None else self.index._profile(position)
 
 
 def rank(index, side: str, text: str, *, k: int | None = None,
