@@ -107,8 +107,8 @@ class ProductProfile(SQLModel, table=True):
     """The supply side: what an exporter or producer offers."""
 
     __tablename__ = "product_profile"
-    __table_args__ = (  # /search: newest first and the catalogue's version; HS codes by prefix (PostgreSQL)
-        Index("ix_product_profile_status_updated_at", "status", "updated_at"),
+    __table_args__ = (  # /search: newest first, the catalogue version from the index alone; HS prefixes
+        Index("ix_product_profile_status_updated_at", "status", "updated_at", "id"),
         Index("ix_product_profile_hs_code_prefix", "hs_code", postgresql_ops={"hs_code": "varchar_pattern_ops"}),
     )
 
@@ -144,7 +144,7 @@ class BuyingRequest(SQLModel, table=True):
 
     __tablename__ = "buying_request"
     __table_args__ = (
-        Index("ix_buying_request_status_updated_at", "status", "updated_at"),
+        Index("ix_buying_request_status_updated_at", "status", "updated_at", "id"),
         Index("ix_buying_request_hs_code_prefix", "hs_code", postgresql_ops={"hs_code": "varchar_pattern_ops"}),
     )
 
