@@ -107,6 +107,10 @@ class ProductProfile(SQLModel, table=True):
     """The supply side: what an exporter or producer offers."""
 
     __tablename__ = "product_profile"
+    __table_args__ = (  # /search: newest first, the catalogue version from the index alone; HS prefixes
+        Index("ix_product_profile_status_updated_at", "status", "updated_at", "id"),
+        Index("ix_product_profile_hs_code_prefix", "hs_code", postgresql_ops={"hs_code": "varchar_pattern_ops"}),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -139,6 +143,10 @@ class BuyingRequest(SQLModel, table=True):
     """The demand side: what a buyer or importer is looking for."""
 
     __tablename__ = "buying_request"
+    __table_args__ = (
+        Index("ix_buying_request_status_updated_at", "status", "updated_at", "id"),
+        Index("ix_buying_request_hs_code_prefix", "hs_code", postgresql_ops={"hs_code": "varchar_pattern_ops"}),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)

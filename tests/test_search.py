@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from matchmaker.models import BuyingRequest, ProductProfile
 from matchmaker.seeding import load_demo_data
-from matchmaker.services import index_store, search, search_index
+from matchmaker.services import catalog, index_store, search, search_index
 from matchmaker.services.search import Filters
 
 
@@ -123,6 +123,29 @@ def test_facets_narrow_with_the_counts_they_show(app, make):
     assert run(app, query="teak", filters=Filters(certification="fsc")).page.total == 1
 
 
+def test_counts_follow_the_catalogue_as_it_changes(app, make):
+    """Facet counts are remembered per catalogue version: a publication, an archived item or a newly
+    verified organisation shows in the next search's counts, with words in the box or without."""
+    org = make.organisation(country="ID")
+    make.product(org, title="Teak dining chair", certifications=["svlk"])
+    for query in ("", "teak"):
+        assert dict(run(app, query=query).facets["certification"]) == {"svlk": 1}
+    item = make.product(org, title="Teak garden bench", certifications=["fsc"])
+    for query in ("", "teak"):
+        results = run(app, query=query)
+        assert dict(results.facets["certification"]) == {"svlk": 1, "fsc": 1} and results.page.total == 2
+        assert results.facets["verified"] == [("1", 0)]
+    org.verified = True
+    make.session.add(org)
+    make.session.commit()
+    assert run(app).facets["verified"] == [("1", 2)]
+    with app.app_context():  # archived by its owner, through the write path every page uses
+        catalog.set_status(make.session, actor=make.user(org), item=item, status="archived")
+    for query in ("", "teak"):
+        results = run(app, query=query)
+        assert dict(results.facets["certification"]) == {"svlk": 1} and results.sides["products"] == 1
+
+
 def test_requests_side_and_moq_order(app, make):
     buyer, exporter = make.organisation(kind="buyer", country="KZ"), make.organisation()
     make.request(buyer, title="Teak furniture for a hotel in Astana")
@@ -190,9 +213,8 @@ def test_a_new_publication_is_found_at_once(app, make):
     assert run(app, query="rattan").page.total == 0
     item = make.product(org, title="Rattan lounge chair", hs_code="940152")
     assert titles(run(app, query="rattan")) == ["Rattan lounge chair"]
-    item.status = "archived"
-    make.session.add(item)
-    make.session.commit()
+    with app.app_context():
+        catalog.set_status(make.session, actor=make.user(org), item=item, status="archived")
     assert run(app, query="rattan").page.total == 0
 
 
@@ -237,6 +259,42 @@ def test_search_ranks_exactly_as_matching_does():
     narrowed = search_index.rank(index, "products", "мебель из тика", allowed=frozenset({3, 5}))
     assert narrowed and {r.item_id for r in narrowed} <= {3, 5}
     assert [r.score for r in narrowed] == sorted((r.score for r in narrowed), reverse=True)
+
+
+_LONG_REQUEST = ("We are a hotel group in Astana and Almaty preparing our purchasing plan for the next "
+                 "season; please send offers with prices, delivery terms and documents to our office. "
+                 "What we need this time: frozen yellowfin tuna loins, skinless, vacuum packed")
+
+
+@pytest.mark.parametrize("query", ["мебель из тика", "teak furnitre", "daging sapi beku", "креветки",
+                                   _LONG_REQUEST])
+def test_the_search_page_ranks_as_the_engine_does(app, make, client, query):
+    """The first results of /search, in the page's order, are the engine's ``top`` for a request of the
+    same text (a text longer than a title read as title and description, as matching reads it)."""
+    import re
+
+    from matchmaker.matching import Demand, ProductIndex
+    from matchmaker.services.matches import to_engine_product
+
+    assert len(_LONG_REQUEST) > 200 and "tuna" not in _LONG_REQUEST[:200]
+    supplier, other = make.organisation(country="ID"), make.organisation(country="MY")
+    for org, title, hs_code, language in [
+            (supplier, "Kursi makan jati solid", "940161", "id"), (supplier, "Lemari pakaian jati", "940350", "id"),
+            (other, "Teak garden bench", "940169", "en"), (other, "Teak dining table", "940360", "en"),
+            (supplier, "Meja kopi kayu jati", "940360", "id"), (other, "Rattan lounge chair", "940152", "en"),
+            (supplier, "Daging sapi beku tanpa tulang", "020230", "id"), (other, "Frozen beef brisket", "020230", "en"),
+            (supplier, "Udang vannamei beku", "030617", "id"), (other, "Frozen shrimp, peeled", "030617", "en"),
+            (supplier, "Tuna sirip kuning loin beku", "030487", "id"), (other, "Frozen tuna steak", "030487", "en"),
+            (other, "Canned tuna in oil", "160414", "en"), (supplier, "Kain batik katun", "520852", "id")]:
+        make.product(org, title=title, description="", hs_code=hs_code, language=language,
+                     certifications=[], moq=None, incoterms=[])
+    items = make.session.exec(select(ProductProfile).where(ProductProfile.status == "published")).all()
+    engine = ProductIndex([to_engine_product(item) for item in items])
+    expected = [int(m.product_id) for m in engine.top(Demand("q", query[:200], description=query[200:] or None),
+                                                      k=10)]
+    page = client.get("/search/", query_string={"q": query}).get_data(as_text=True)
+    shown = [int(found) for found in re.findall(r'class="card-title" href="/products/(\d+)"', page)]
+    assert expected and shown[:len(expected)] == expected
 
 
 def test_a_narrow_facet_ranks_among_its_own_items(app, make, monkeypatch):

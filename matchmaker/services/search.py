@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,12 +34,14 @@ from matchmaker.vocabulary import CERTIFICATIONS, INCOTERMS, SECTORS
 SIDES = ("products", "requests")
 SORTS = ("relevance", "newest", "moq")
 PAGE_SIZE = 20
-QUERY_MAX = 200
+QUERY_MAX = 600  # a whole request pasted in; 600 Cyrillic letters are 3,600 bytes of URL, under
+                 # gunicorn's 4,094-byte request line
 _HS_TOKEN = re.compile(r"^\d{2}(?:[\d.]{0,10})$")
 _WORD = re.compile(r"\w+")
 _FUZZY_HIGHLIGHT = 85   # rapidfuzz ratio from which a word of an item counts as the query's, misspelt
 _SUGGESTION_CUTOFF = 75  # rapidfuzz ratio for "did you mean"
 _MAX_BRIDGES = 3
+NARROW_BELOW = PAGE_SIZE  # fewer of the engine's results pass the facets: rank among the allowed items
 
 
 @dataclass(frozen=True)
@@ -124,22 +128,22 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     side = side if side in SIDES else "products"
     sort = sort if sort in SORTS else "relevance"
     query = " ".join(query.split())[:QUERY_MAX]
-    # The box's matches on each side; the facets' counts are taken over them. The results are ranked
-    # among the items the facets allow, so a narrow facet keeps the best of its own items.
+    # The box's matches on each side, and what they hold (one GROUP BY, remembered per catalogue
+    # version): the facets' counts and the totals of both sides come from it.
     matched = {s: _match(session, s, query) for s in SIDES}
-    narrowed = {s: _narrow(session, s, matched[s], _for_side(s, filters)) for s in SIDES}
-    here = narrowed[side]
+    tallies = {s: _tally(session, s, matched[s], _for_side(s, filters).moq_max) for s in SIDES}
+    here = _narrow(session, side, matched[side], filters, tallies[side])
     model = MODELS[side]
-    total = _count(session, side, here, filters)
+    total = tallies[side].total(filters) if here is matched[side] else _count(session, side, here, filters)
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
     statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
                  .where(*_conditions(side, here, filters)).order_by(*_order(side, here, sort))
                  .offset((page - 1) * page_size).limit(page_size))
     items = session.exec(statement).all()
     hits = _hits(items, here)
+    sides = {s: total if s == side else tallies[s].total(_for_side(s, filters)) for s in SIDES}
     results = Results(query, side, sort, filters, Page(hits, page, page_size, total),
-                      _facets(session, side, matched[side], filters),
-                      {s: _count(session, s, narrowed[s], _for_side(s, filters)) for s in SIDES})
+                      tallies[side].facets(filters), sides)
     if total == 0 and query and here.snapshot is not None:
         results.suggestion = suggest(here.snapshot, query)
     return results
@@ -160,10 +164,12 @@ def _match(session: Session, side: str, text: str) -> _Query:
     return _Query(text, _found(side, text, ranked, organisations), ranked, organisations, snap)
 
 
-def _narrow(session: Session, side: str, matched: _Query, filters: Filters) -> _Query:
+def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tally: "_Tally") -> _Query:
     """The box's matches ranked again among the items the facets allow (their ids from the database,
-    a mask on the engine's index), when a facet is chosen and the engine ranked anything."""
-    if not matched.ranked or not filters.args():
+    a mask on the engine's index), when a facet is chosen and fewer than ``NARROW_BELOW`` of the
+    engine's results pass it: a narrow facet still gets the best of its own items, while a broad one
+    keeps the engine's results that pass (the count its value showed) without a second ranking."""
+    if not matched.ranked or not filters.args() or tally.total(filters) >= NARROW_BELOW:
         return matched
     model = MODELS[side]
     allowed = frozenset(session.exec(select(model.id).join(Organisation).where(
@@ -234,41 +240,97 @@ def _count(session: Session, side: str, matched: _Query, filters: Filters) -> in
     return session.exec(statement).one()
 
 
-def _facets(session: Session, side: str, matched: _Query, filters: Filters) -> dict[str, list[tuple[str, int]]]:
-    """Each facet's values with how many results each would leave (the facet's own choice aside)."""
+class _Tally:
+    """What a set of results holds, as (sector, chapter, country, verified, certifications,
+    incoterms, MOQ within the limit, how many) rows: one GROUP BY over the set, however many facets.
+
+    A catalogue holds few distinct combinations, so every facet's counts (each leaving its own
+    choice aside) and the total for any choice of facets are sums over these rows in Python, and
+    the rows of one query are remembered per catalogue version: without words in the box, the
+    whole catalogue's rows answer every facet click until the catalogue changes.
+    """
+
+    def __init__(self, rows):
+        self.rows = [(sector, chapter, country, bool(verified), frozenset(json.loads(certs or "[]")),
+                      frozenset(json.loads(incoterms or "[]")), bool(moq_ok), n)
+                     for sector, chapter, country, verified, certs, incoterms, moq_ok, n in rows]
+
+    @staticmethod
+    def _passes(row, filters: Filters, skip: str = "") -> bool:
+        sector, chapter, country, verified, certs, incoterms, moq_ok, _ = row
+        return ((not filters.sector or skip == "sector" or sector == filters.sector)
+                and (not filters.chapter or skip == "chapter" or chapter == filters.chapter)
+                and (not filters.country or skip == "country" or country == filters.country)
+                and (not filters.certification or skip == "certification" or filters.certification in certs)
+                and (not filters.incoterm or skip == "incoterm" or filters.incoterm in incoterms)
+                and (not filters.verified or skip == "verified" or verified)
+                and (filters.moq_max is None or skip == "moq_max" or moq_ok))
+
+    def total(self, filters: Filters) -> int:
+        return sum(row[-1] for row in self.rows if self._passes(row, filters))
+
+    def facets(self, filters: Filters) -> dict[str, list[tuple[str, int]]]:
+        """Each facet's values with how many results each would leave (the facet's own choice aside)."""
+        def counted(name: str, values) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for row in self.rows:
+                if self._passes(row, filters, skip=name):
+                    for value in values(row):
+                        counts[value] = counts.get(value, 0) + row[-1]
+            return counts
+
+        def grouped(name: str, position: int) -> list[tuple[str, int]]:
+            counts = counted(name, lambda row: [row[position]] if row[position] else [])
+            return sorted(((str(v), n) for v, n in counts.items()), key=lambda pair: (-pair[1], pair[0]))
+
+        def listed(name: str, position: int, codes) -> list[tuple[str, int]]:
+            counts = counted(name, lambda row: row[position])
+            return [(code, counts[code]) for code in codes if counts.get(code)]
+
+        verified = counted("verified", lambda row: ["1"] if row[3] else [])
+        return {
+            "sector": grouped("sector", 0),
+            "chapter": [(c, n) for c, n in grouped("chapter", 1) if len(c) == 2],
+            "country": grouped("country", 2),
+            "certification": listed("certification", 4, list(CERTIFICATIONS)),
+            "incoterm": listed("incoterm", 5, list(INCOTERMS)),
+            "verified": [("1", verified.get("1", 0))],
+        }
+
+
+_TALLIES_KEPT = 512
+_tallies: OrderedDict = OrderedDict()
+_tallies_lock = threading.Lock()
+
+
+def _tally(session: Session, side: str, matched: _Query, moq_max: float | None) -> _Tally:
+    """The tally of what the box matched on one side, from memory when this catalogue version has
+    been asked the same (the snapshot's version with words in the box, else the catalogue's)."""
+    version = matched.snapshot.version if matched.snapshot is not None else search_index.version(session, side)
+    key = (str(session.get_bind().url), side, version, matched.text, moq_max)
+    with _tallies_lock:
+        if key in _tallies:
+            _tallies.move_to_end(key)
+            return _tallies[key]
     model = MODELS[side]
+    moq_ok = and_(col(model.moq).is_not(None), model.moq <= moq_max) if moq_max is not None else false()
+    columns = [model.sector, func.substr(model.hs_code, 1, 2), Organisation.country, Organisation.verified,
+               cast(_certifications(side), String), cast(model.incoterms, String),
+               case((moq_ok, 1), else_=0)]
+    statement = (select(*columns, func.count(model.id)).select_from(model).join(Organisation)
+                 .where(model.status == "published", matched.condition).group_by(*columns))
+    found = _Tally(session.exec(statement).all())
+    with _tallies_lock:
+        _tallies[key] = found
+        while len(_tallies) > _TALLIES_KEPT:
+            _tallies.popitem(last=False)
+    return found
 
-    def grouped(name: str, column) -> list[tuple[str, int]]:
-        statement = (select(column, func.count(model.id)).select_from(model).join(Organisation)
-                     .where(*_conditions(side, matched, filters, skip=name)).group_by(column))
-        return sorted(((str(value), n) for value, n in session.exec(statement).all() if value),
-                      key=lambda pair: (-pair[1], pair[0]))
 
-    def listed(name: str, column, codes) -> list[tuple[str, int]]:
-        # One GROUP BY over the lists as stored (a catalogue holds few distinct combinations), then
-        # each code's count is the sum over the combinations that hold it.
-        as_text = cast(column, String)
-        statement = (select(as_text, func.count(model.id)).select_from(model).join(Organisation)
-                     .where(*_conditions(side, matched, filters, skip=name)).group_by(as_text))
-        counts = dict.fromkeys(codes, 0)
-        for stored, n in session.exec(statement).all():
-            for code in set(json.loads(stored or "[]")):
-                if code in counts:
-                    counts[code] += n
-        return [(code, n) for code, n in counts.items() if n]
-
-    chapter = func.substr(model.hs_code, 1, 2)
-    verified = session.exec(select(func.count(model.id)).select_from(model).join(Organisation)
-                            .where(*_conditions(side, matched, filters, skip="verified"),
-                                   Organisation.verified == true())).one()
-    return {
-        "sector": grouped("sector", model.sector),
-        "chapter": [(c, n) for c, n in grouped("chapter", chapter) if len(c) == 2],
-        "country": grouped("country", Organisation.country),
-        "certification": listed("certification", _certifications(side), list(CERTIFICATIONS)),
-        "incoterm": listed("incoterm", model.incoterms, list(INCOTERMS)),
-        "verified": [("1", verified)],
-    }
+def forget_tallies() -> None:
+    """Empty the memory of tallies (tests, benchmarks timing a cold search)."""
+    with _tallies_lock:
+        _tallies.clear()
 
 
 def _order(side: str, matched: _Query, sort: str) -> list:

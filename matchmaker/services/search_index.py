@@ -24,12 +24,17 @@ from sqlmodel import Session, func, select
 
 from matchmaker.matching import Demand, Product
 from matchmaker.matching.concepts import default_vocabulary
+from matchmaker.matching.index import CANDIDATES
 from matchmaker.matching.normalise import normalise
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
-from matchmaker.services import index_store
+from matchmaker.services import changes, index_store
+from matchmaker.vocabulary import TITLE_MAX
 
 MODELS = {"products": ProductProfile, "requests": BuyingRequest}
-DEPTH = 300        # the most relevant items the engine ranks for one query; facets narrow within them
+# The most relevant items the engine ranks for one query (facets count within them): as many as
+# matching looks at in its second stage, so the first results are exactly what matching proposes
+# (a deeper ranking scores more candidates and lets a few others in).
+DEPTH = CANDIDATES
 _RANKED_KEPT = 256  # queries remembered per snapshot (facets, pages and sorts of one query reuse them)
 
 
@@ -134,8 +139,11 @@ def rank(index, side: str, text: str, *, k: int | None = None,
     """
     if len(index) == 0:
         return []
-    title = text[:200]
-    query = Demand(id="search", title=title) if side == "products" else Product(id="search", title=title)
+    # Read as a request or a product of that text would be: a title of at most TITLE_MAX characters,
+    # the rest as its description (a long query cut at the title lost words matching reads).
+    title, description = text[:TITLE_MAX], text[TITLE_MAX:] or None
+    record = Demand if side == "products" else Product
+    query = record(id="search", title=title, description=description)
     k = min(DEPTH if k is None else k, len(index))
     ids = None if allowed is None else [str(i) for i in allowed]
     return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=ids)]
@@ -161,6 +169,13 @@ def snapshot(session: Session, side: str) -> Snapshot:
         if found is None or found.version != version or found.store is not store:
             found = _snapshots[key] = Snapshot(version, side, store, bind)
     return found
+
+
+def version(session: Session, side: str) -> tuple:
+    """The published catalogue's version as facets count it, without an index: the change log's
+    newest position (every publication, edit and withdrawal is logged) and the organisations' versions
+    (a verification or a new country changes counts too). Two cheap queries."""
+    return (changes.latest(session), *_organisations_version(session))
 
 
 def _organisations_version(session: Session) -> tuple:

@@ -17,7 +17,8 @@ def index():
                              side=request.args.get("side", "products"),
                              filters=service.Filters.parse(request.args),
                              sort=request.args.get("sort", "relevance"), page=page_number())
-    return page_or_partial("search/index.html", "search/_results.html", results=results)
+    return page_or_partial("search/index.html", "search/_results.html", results=results,
+                           query_max=service.QUERY_MAX)
 
 
 def page_or_partial(page: str, partial: str, **context):
