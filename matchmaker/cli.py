@@ -116,6 +116,8 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
     from matchmaker.commands.learn import learn_command
     app.cli.add_command(learn_command)
+    from matchmaker.commands.importing import import_command
+    app.cli.add_command(import_command)
 
 
 try:
