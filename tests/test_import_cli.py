@@ -184,3 +184,9 @@ def test_a_line_that_is_not_json(runner, db, tmp_path):
     result = runner.invoke(args=["import", "--products", str(path)])
     assert result.exit_code == 1
     assert f"{path}:2: line: not valid JSON" in result.output
+
+
+def test_a_missing_file_is_named(runner, tmp_path):
+    result = runner.invoke(args=["import", "--products", str(tmp_path / "gone.jsonl")])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'gone.jsonl'}: cannot be read" in result.output

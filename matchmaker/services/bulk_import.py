@@ -17,6 +17,7 @@ event for the items of the import (counts, files, id ranges), not one per row.
 
 from __future__ import annotations
 
+import csv
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,35 +103,39 @@ def plan(session: Session, files: Iterable[tuple[str, str | Path]], *,
         result.files.append((side, path))
         reported: set[str] = set()
         count = 0
-        try:
-            rows = list(file_rows(path))
-        except (OSError, UnicodeDecodeError) as error:
+        try:  # rows are read as the loop goes: the raw rows of 100,000 lines are never all kept
+            for number, row in file_rows(path):
+                count += 1
+                progress(1)
+                result.errors += _plan_row(result, organisations, path, number, row, side, reported)
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
             raise UnreadableFile(f"{path}: cannot be read ({error})") from None
-        for number, row in rows:
-            count += 1
-            progress(1)
-            errors, readable = _check_row(path, number, row, side, reported)
-            if not readable:
-                result.errors += errors
-                continue
-            read = read_row(number, row, side)
-            errors += [_at(path, e) for e in read.errors]
-            if read.record is not None:
-                named = _owner(row, side, read.record)
-                if named is None:
-                    errors.append(FileError(path, number, "country", gettext(
-                        "Name the organisation, or give the country for its imported organisation.")))
-                else:
-                    org_errors, new = organisations.check(number, named, side, read.record)
-                    errors += [_at(path, e) for e in org_errors]
-                    if not errors:
-                        key = named["organisation"].lower()
-                        if not new:
-                            result.existing.setdefault(key, organisations.existing(named["organisation"]).id)
-                        result.items.append(Row(side, key, {**read.item.model_dump(), "status": read.status}))
-            result.errors += errors
         result.rows[path] = count
     return result
+
+
+def _plan_row(result: BulkPlan, organisations: _Organisations, path: str, number: int, row, side: str,
+              reported: set[str]) -> list[FileError]:
+    """Check one row; a good one joins ``result.items``. Returns its errors."""
+    errors, readable = _check_row(path, number, row, side, reported)
+    if not readable:
+        return errors
+    read = read_row(number, row, side)
+    errors += [_at(path, e) for e in read.errors]
+    if read.record is None:
+        return errors
+    named = _owner(row, side, read.record)
+    if named is None:
+        return errors + [FileError(path, number, "country", gettext(
+            "Name the organisation, or give the country for its imported organisation."))]
+    org_errors, new = organisations.check(number, named, side, read.record)
+    errors += [_at(path, e) for e in org_errors]
+    if not errors:
+        key = named["organisation"].lower()
+        if not new:
+            result.existing.setdefault(key, organisations.existing(named["organisation"]).id)
+        result.items.append(Row(side, key, {**read.item.model_dump(), "status": read.status}))
+    return errors
 
 
 def _check_row(path: str, number: int, row, side: str, reported: set[str]) -> tuple[list[FileError], bool]:
