@@ -190,3 +190,15 @@ def test_a_missing_file_is_named(runner, tmp_path):
     result = runner.invoke(args=["import", "--products", str(tmp_path / "gone.jsonl")])
     assert result.exit_code == 1
     assert f"{tmp_path / 'gone.jsonl'}: cannot be read" in result.output
+
+
+def test_a_failure_while_storing_leaves_nothing(runner, db, tmp_path, monkeypatch, heard):
+    def broken(session, **_):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(changes, "record", broken)  # after the items and organisations were inserted
+    result = runner.invoke(args=["import", "--products", _jsonl(tmp_path / "p.jsonl", PRODUCTS)])
+    assert result.exit_code != 0
+    for model in (ProductProfile, Organisation, AuditEvent):
+        assert _count(db, model) == 0, model
+    assert heard == []
