@@ -151,6 +151,8 @@ class Client:
                 return response.status, response.headers.get("Location", ""), response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
+        except OSError as error:  # no answer within the timeout, connection reset…
+            return type(error).__name__, "", ""
 
     def _open(self, request) -> tuple[int, str]:
         try:
@@ -319,7 +321,7 @@ def saves(base: str, url: str, *, count: int, seed: int, wait_s: float, inline: 
 
     rng = random.Random(seed + 1)
     rows = catalogue.product_rows(count, rng, catalogue.term_pool(), {c: ["-"] for c in ("ID", "KZ", "MY")})
-    client = Client(base)
+    client = Client(base, timeout=wait_s)
     client.login(EMAIL, PASSWORD)
     engine = make_engine(normalise_database_url(url))
     answered, matched, failed, unmatched = [], [], [], 0
@@ -447,7 +449,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--queries", type=int, default=120, help="queries of the one-client mix")
     parser.add_argument("--saves", type=int, default=30)
-    parser.add_argument("--match-wait", type=float, default=60, help="seconds to wait for a save's matches")
+    parser.add_argument("--match-wait", type=float, default=120,
+                        help="seconds to wait for a save's answer, and then for its matches")
     parser.add_argument("--import-matching-wait", type=float, default=1800,
                         help="seconds to wait for the worker to match the imported catalogue before the saves")
     parser.add_argument("--rematch", action="store_true",
