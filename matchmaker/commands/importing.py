@@ -33,7 +33,7 @@ def import_command(products: str | None, demands: str | None) -> None:
     try:
         for _, path in files:
             bulk_import.check_extension(path)
-        with tqdm(desc="reading", unit="row", file=sys.stderr) as bar:
+        with tqdm(desc="reading", total=_lines(path for _, path in files), unit="row", file=sys.stderr) as bar:
             plan = bulk_import.plan(session, files, progress=bar.update)
     except bulk_import.UnreadableFile as error:
         raise click.ClickException(str(error)) from None
@@ -57,3 +57,15 @@ def import_command(products: str | None, demands: str | None) -> None:
     if loaded.published and not changes.catalogue_changed.receivers:
         click.echo("Their matches are not computed yet (no matching job listens in this process): "
                    "run `matchmaker rematch`.")
+
+
+def _lines(paths) -> int | None:
+    """About how many rows the files hold (for the progress bar's estimate); None if one is unreadable."""
+    try:
+        total = 0
+        for path in paths:
+            with open(path, "rb") as handle:
+                total += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        return total
+    except OSError:
+        return None
