@@ -269,9 +269,8 @@ def plan(session: Session, *, user_id: int, filename: str, data: bytes) -> Plan:
             result.errors += read.errors
             continue
         record, item, status = read.record, read.item, read.status
-        errors = [e for e in read.errors if e.field == "status"]
         org_errors, new = organisations.check(number, row, side, record)
-        errors += org_errors + [e for e in read.errors if e.field != "status"]
+        errors = read.errors + org_errors  # sorted by row and field at the end
         key = (str(row.get("organisation")).strip().lower(), side, record.title.lower())
         if key in seen:
             errors.append(RowError(number, "title", gettext("Row %(row)s already has this title for this "
