@@ -140,6 +140,8 @@ def init_app(app: Flask) -> None:
     from matchmaker.commands.learn import learn_command
     app.cli.add_command(learn_command)
     app.cli.add_command(index_group)
+    from matchmaker.commands.importing import import_command
+    app.cli.add_command(import_command)
 
 
 try:

@@ -273,12 +273,16 @@ class AuditEvent(SQLModel, table=True):
 def derive_sector(item: "ProductProfile | BuyingRequest") -> None:
     """File the item under the sector of its HS code, or, without one, of what its words are about
     (buyers often don't know the code: «Платки и хиджабы оптом» is still textiles)."""
-    if item.hs_code:
-        item.sector = sector_for_hs(item.hs_code)
-        return
+    item.sector = sector_of(hs_code=item.hs_code, title=item.title, description=item.description)
+
+
+def sector_of(*, hs_code: str | None, title: str | None, description: str | None) -> str:
+    """The sector :func:`derive_sector` files an item under, from plain values (for bulk inserts)."""
+    if hs_code:
+        return sector_for_hs(hs_code)
     from matchmaker.matching import Demand, classify  # the engine loads its vocabulary on first use
 
-    item.sector = classify(Demand(id="-", title=item.title or "", description=item.description or None)).sector
+    return classify(Demand(id="-", title=title or "", description=description or None)).sector
 
 
 class WeightVersion(SQLModel, table=True):

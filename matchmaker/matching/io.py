@@ -15,7 +15,7 @@ from typing import Callable, IO, Iterable, Iterator, TypeVar
 from matchmaker.matching.explain import Match
 from matchmaker.matching.records import InputError
 
-__all__ = ["BadLine", "read_records", "match_rows", "write_jsonl", "table_row", "csv_rows", "xlsx_rows"]
+__all__ = ["BadLine", "read_records", "file_rows", "match_rows", "write_jsonl", "table_row", "csv_rows", "xlsx_rows"]
 
 T = TypeVar("T")
 
@@ -90,6 +90,12 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, object]]:
                 yield number, json.loads(line)
             except json.JSONDecodeError as error:
                 yield number, error
+
+
+def file_rows(path: str | Path) -> Iterator[tuple[int, object]]:
+    """(line number, row) of a JSON Lines, CSV or XLSX file, read as :func:`read_records` reads it (by
+    extension; anything else is JSON Lines); a line that is not JSON gives its ``JSONDecodeError``."""
+    return _raw_rows(Path(path))
 
 
 def read_records(path: str | Path, build: Callable[[dict], T]) -> tuple[list[T], list[BadLine]]:

@@ -152,12 +152,45 @@ def _schema_values(record, side: str) -> dict:
     return values
 
 
-class _Organisations:
-    """Finds the organisation each row names, once per name; plans new members."""
+@dataclass
+class ReadRow:
+    """One row read through the one parsing layer: the engine's record (None when the engine refused
+    the row), the web schema's item (None when the schema refused it), its status and the errors."""
 
-    def __init__(self, session: Session, user: User, plan: Plan):
-        self.session, self.user, self.plan = session, user, plan
-        self.country = user.organisation.country if user.organisation is not None else None
+    record: Optional[Product | Demand]
+    item: Optional[ProductIn | RequestIn]
+    status: str
+    errors: list[RowError]
+
+
+def read_row(number: int, row: dict, side: str) -> ReadRow:
+    """Read one row of ``side`` ("product" or "request") exactly as the batch engine reads its input,
+    then check the values through the web schemas. Shared by the curators' upload and
+    ``matchmaker import``, so a row either accepts is one the form and the engine accept."""
+    engine, schema = SIDES[side][0], SIDES[side][1]
+    status = str(row.get("status") or "published").strip().lower()
+    errors = [] if status in ("published", "draft") else [
+        RowError(number, "status", gettext("Write published or draft."))]
+    try:
+        record = engine.from_mapping({**row, "id": str(row.get("id") or f"row-{number}")})
+    except InputError as error:
+        return ReadRow(None, None, status, [RowError(number, error.field, _engine_message(error))])
+    try:
+        item = schema.model_validate(_schema_values(record, side))
+    except ValidationError as error:
+        errors += [RowError(number, name, message)
+                   for name, messages in errors_by_field(error, gettext).items() for message in messages]
+        item = None
+    return ReadRow(record, item, status, errors)
+
+
+class _Organisations:
+    """Finds the organisation each row names, once per name; plans new members. ``restricted``: only
+    members in ``country`` (a curator's chamber); otherwise any country (an administrator, the CLI)."""
+
+    def __init__(self, session: Session, plan: Plan, *, country: Optional[str], restricted: bool):
+        self.session, self.plan = session, plan
+        self.country, self.restricted = country, restricted
         self._found: dict[str, Optional[Organisation]] = {}
 
     def existing(self, name: str) -> Optional[Organisation]:
@@ -177,7 +210,7 @@ class _Organisations:
         org = self.existing(name)
         if org is not None:
             errors = []
-            if not self.user.is_admin and org.country != self.country:
+            if self.restricted and org.country != self.country:
                 errors.append(RowError(number, "organisation", gettext(
                     "%(name)s is not a member in your chamber's country.", name=org.name)))
             elif org.kind not in kinds:
@@ -194,7 +227,7 @@ class _Organisations:
         country = record.country or self.country
         if country is None:
             return [RowError(number, "country", gettext("Give the new member's country."))]
-        if not self.user.is_admin and country != self.country:
+        if self.restricted and country != self.country:
             return [RowError(number, "country", gettext(
                 "A new member must be in your chamber's country (%(country)s).", country=self.country))]
         kind = str(row.get("organisation_kind") or SIDES[side][4]).strip().lower()
@@ -224,30 +257,21 @@ def plan(session: Session, *, user_id: int, filename: str, data: bytes) -> Plan:
     for column in unknown:
         result.errors.append(RowError(1, column, gettext("Unknown column; the columns are the platform's "
                                                          "field names, e.g. title, hs_code, moq.")))
-    organisations = _Organisations(session, user, result)
+    organisations = _Organisations(session, result, restricted=not user.is_admin,
+                                   country=user.organisation.country if user.organisation is not None else None)
     seen: dict[tuple, int] = {}
     for number, row in rows:
         side = str(row.get("side") or "product").strip().lower()
         if side not in SIDES:
             result.errors.append(RowError(number, "side", gettext("Write product or request.")))
             continue
-        engine, schema = SIDES[side][0], SIDES[side][1]
-        status = str(row.get("status") or "published").strip().lower()
-        errors = [] if status in ("published", "draft") else [
-            RowError(number, "status", gettext("Write published or draft."))]
-        try:
-            record = engine.from_mapping({**row, "id": str(row.get("id") or f"row-{number}")})
-        except InputError as error:
-            result.errors.append(RowError(number, error.field, _engine_message(error)))
+        read = read_row(number, row, side)
+        if read.record is None:
+            result.errors += read.errors
             continue
+        record, item, status = read.record, read.item, read.status
         org_errors, new = organisations.check(number, row, side, record)
-        errors += org_errors
-        try:
-            item = schema.model_validate(_schema_values(record, side))
-        except ValidationError as error:
-            errors += [RowError(number, name, message)
-                       for name, messages in errors_by_field(error, gettext).items() for message in messages]
-            item = None
+        errors = read.errors + org_errors  # sorted by row and field at the end
         key = (str(row.get("organisation")).strip().lower(), side, record.title.lower())
         if key in seen:
             errors.append(RowError(number, "title", gettext("Row %(row)s already has this title for this "
