@@ -23,7 +23,7 @@ def import_command(products: str | None, demands: str | None) -> None:
     from tqdm import tqdm
 
     from matchmaker.db import get_session
-    from matchmaker.services import bulk_import, changes
+    from matchmaker.services import bulk_import
 
     files = [(side, path) for side, path in (("product", products), ("request", demands)) if path]
     if not files:
@@ -54,9 +54,11 @@ def import_command(products: str | None, demands: str | None) -> None:
                f"{loaded.organisations_created} organisations created; "
                f"{time.perf_counter() - started:.1f} s ({loaded.seconds:.1f} s storing, "
                f"{time.process_time() - cpu:.1f} s CPU).")
-    if loaded.published and not changes.catalogue_changed.receivers:
-        click.echo("Their matches are not computed yet (no matching job listens in this process): "
-                   "run `matchmaker rematch`.")
+    if loaded.published:
+        # One commit, one logged change set: the matching job (the worker with REDIS_URL, else the web
+        # process's thread) picks it up; this short-lived command does not wait for it.
+        click.echo("Their matches are computed by the matching job (`matchmaker worker`, or the running "
+                   "web process); `matchmaker rematch` computes them now.")
 
 
 def _lines(paths) -> int | None:
