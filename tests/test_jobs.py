@@ -471,7 +471,7 @@ def test_the_matches_section_says_finding_and_polls_until_the_job_is_done(app, d
     run(app)
     poll = client.get(url, headers={"HX-Request": "true"})
     body = poll.get_data(as_text=True)
-    assert poll.status_code == 200 and body.lstrip().startswith("{#") is False
+    assert poll.status_code == 200
     assert 'id="item-matches"' in body and "hx-trigger" not in body and "Finding matches…" not in body
     assert "Teak furniture for a hotel in Astana" in body  # the match, with its quick moves
     assert f'name="next" value="/products/{product.id}"' in body  # they come back to the item's page
