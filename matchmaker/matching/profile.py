@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import threading
 from collections import Counter
+from itertools import filterfalse, repeat
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping, Sequence, Union
@@ -18,8 +19,8 @@ from matchmaker.vocabulary import sector_for_hs
 
 from matchmaker.matching.concepts import BROADER, ConceptHit, ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, infer_hs
-from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, phonetic, stem, \
-    transliterate
+from matchmaker.matching.normalise import STOPWORDS, clause_tokens, detect_language, normalise, phonetic, \
+    stem, transliterate
 from matchmaker.matching.records import Demand, Product
 
 __all__ = ["Profile", "build_profile", "word_grams", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
@@ -111,24 +112,32 @@ def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
     return [build_profile(r, vocabulary) for r in records]
 
 
+_STOP = {language: words | STOPWORDS["ru"] for language, words in STOPWORDS.items()}
+_STOP_RU = STOPWORDS["ru"]
+
+
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     """Read a product or a request once for every component."""
-    text = normalise(f"{record.title} {record.description or ''}")
-    all_words = text.split()
-    language = detect_language(all_words, record.language)
-    stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
+    text = f"{record.title}; {record.description or ''}"
+    words, clauses = clause_tokens(text)
+    # The words of the whole text are those of its clauses (only a Greek capital sigma lower-cases
+    # differently at a clause's end).
+    all_words = normalise(f"{record.title} {record.description or ''}").split() if "Σ" in text else words
+    detected = detect_language(all_words)
+    language = record.language or detected
+    stop = _STOP.get(language, _STOP_RU)
     content = [w for w in all_words if w not in stop]
-    hits = tuple(vocabulary.tag(f"{record.title}; {record.description or ''}"))
+    hits = tuple(vocabulary.tag_words(words, clauses, language=detected if all_words is words else None))
     named = tuple(h for h in hits if h.how != BROADER)  # HS and sector come from what is named
     if record.hs_code:
-        hs = HsGuess(record.hs_code, 1.0, "given")
+        hs = _given(record.hs_code)
     else:
-        hs = infer_hs(named, vocabulary)
+        hs = _inferred(named, vocabulary)
     return Profile(
         record=record,
         language=language,
-        words=tuple(stem(w, language) for w in content),
-        spelled=tuple(w for w in content if not w.isdigit()),
+        words=tuple(map(stem, content, repeat(language, len(content)))),
+        spelled=tuple(filterfalse(str.isdigit, content)),
         hits=hits,
         concepts=frozenset(h.concept for h in hits),
         weights=_weights(hits),
@@ -136,3 +145,19 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         sector=_sector(hs, named, vocabulary),
         title_key=transliterate(normalise(record.title)),
     )
+
+
+@lru_cache(maxsize=4096)
+def _given(code: str) -> HsGuess:
+    return HsGuess(code, 1.0, "given")
+
+
+def _inferred(named: tuple[ConceptHit, ...], vocabulary: ConceptVocabulary) -> HsGuess:
+    """``infer_hs``, remembered per vocabulary for each distinct list of named concepts."""
+    cache = vocabulary.__dict__.setdefault("_inferred_hs", {})
+    found = cache.get(named)
+    if found is None:
+        if len(cache) > 100_000:
+            cache.clear()
+        found = cache[named] = infer_hs(named, vocabulary)
+    return found
