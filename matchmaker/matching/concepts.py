@@ -19,6 +19,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -67,7 +68,7 @@ class Concept:
     broader: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConceptHit:
     """Where a concept was found: the words of the text, and how they matched (stem, prefix, typo)."""
 
@@ -160,6 +161,7 @@ class ConceptVocabulary:
         self._typo_cache: dict[tuple[str, str], str | None] = {}
         self._state: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}  # see _scan_text
         self._runs: dict[tuple, tuple] = {}
+        self._singles_scanned: dict[str, dict[str, tuple]] = {lang: {} for lang in LANGUAGES}
         # Pairs of keys that may stand next to each other inside one term (in its order, or in any
         # order for the terms that match in free word order): a run of term words is cut elsewhere.
         self._linked: dict[str, set[tuple[str, str]]] = {lang: set() for lang in LANGUAGES}
@@ -233,30 +235,33 @@ class ConceptVocabulary:
         # Latin text is tried as both English and Indonesian: titles often mix them. Kazakh text
         # borrows Russian words ("кресло", "йогурт"), so it is read as both Kazakh and Russian.
         languages = {"ru": ("ru",), "kk": ("kk", "ru")}.get(lang, ("en", "id"))
-        scanned, widest = [], {}
+        scanned: list = []
+        widest: dict[int, int] = {}
         for lang in languages:
-            for start, size, hit, covered in self._scan_text(words, lang):
-                scanned.append((start, len(scanned), size, hit))
-                if hit.how in _EXACT:
-                    for position in covered:
-                        widest[position] = max(widest.get(position, 0), size)
+            self._scan_text(words, lang, scanned, widest)
         # A word one language knows exactly is not a typo or prefix of a term in the other
         # ("cotton" is not "cottonii", a seaweed; "swine" is not "wine"), and a longer exact term
         # beats a shorter one inside it ("daging babi" is pork; "babi" alone is not "baby").
         found: dict[str, ConceptHit] = {}
         interned = self._hits
-        for start, _, size, hit in sorted(scanned):
-            if hit.concept in found or widest.get(start, 0) > size or start in excluded or \
-                    (hit.how not in _EXACT and start in widest):
+        if len(interned) > _RUNS_KEPT:
+            interned.clear()
+        for start, size, hit, exact in sorted(scanned, key=itemgetter(0)):  # stable: scan order within a start
+            concept = hit.concept
+            if concept in found or widest.get(start, 0) > size or start in excluded or \
+                    (not exact and start in widest):
                 continue
-            key = (hit, clauses[start])
-            found[hit.concept] = interned.get(key) or interned.setdefault(
-                key, ConceptHit(hit.concept, hit.words, hit.how, clauses[start]))
+            key = (concept, hit.words, hit.how, clauses[start])
+            one = interned.get(key)
+            if one is None:
+                one = interned.setdefault(key, ConceptHit(*key))
+            found[concept] = one
         return self._with_broader(list(found.values()))
 
-    def _scan_text(self, words: list[str], lang: str) -> Iterable[tuple[int, int, ConceptHit, list[int]]]:
+    def _scan_text(self, words: list[str], lang: str, scanned: list, widest: dict[int, int]) -> None:
         """``_scan`` of a whole text's content words in ``lang``, done on the runs that can hold a
-        term: ``(start, size, hit, positions covered)``, positions in ``words``.
+        term; appends ``(start, size, hit, exact)`` to ``scanned`` (positions in ``words``)
+        and notes in ``widest`` the longest exact term covering each position.
 
         Most words of a listing are no term: one byte per word says what each is, and only runs of
         term words (stop words between them do not break a run, as the scan skips them) and words
@@ -266,36 +271,40 @@ class ConceptVocabulary:
         codes = list(map(state.get, words))
         if None in codes:
             codes = [self._word_state(w, lang) if c is None else c for w, c in zip(words, codes)]
-        runs = self._runs
+        runs, linked, singles, append = self._runs, self._linked[lang], self._singles_scanned[lang], scanned.append
         for match in _RUNS.finditer(bytes(codes)):
             a, b = match.span()
-            if b - a == 1 and codes[a] == _LOOSE:
-                for hit in self._loose_cache[(words[a], lang)]:
-                    yield a, 1, hit, [a]
+            if b - a == 1:  # most runs are one word
+                entries = singles.get(words[a])
+                if entries is None:
+                    entries = singles[words[a]] = tuple((hit, hit.how in _EXACT)
+                                                        for _, _, hit in self._scan([words[a]], lang))
+                for hit, exact in entries:
+                    append((a, 1, hit, exact))
+                    if exact and a not in widest:
+                        widest[a] = 1
                 continue
-            for positions in self._pieces([i for i in range(a, b) if codes[i] == _TERM], words, lang) \
-                    if b - a > 1 else ([a],):
+            # Cut the run where no term can span two neighbours (their keys are never neighbours
+            # in a term, nor together in a term of free word order): the scan of each piece is
+            # that of the run, and pieces repeat across texts far more than whole runs.
+            positions = [i for i in range(a, b) if codes[i] == _TERM]
+            keys = [_key(words[i], lang) for i in positions]
+            cuts = [j for j in range(1, len(positions)) if (keys[j - 1], keys[j]) not in linked]
+            pieces = [positions[i:j] for i, j in zip([0] + cuts, cuts + [len(positions)])]
+            for positions in pieces:
                 run = (lang, tuple(words[i] for i in positions))
-                found = runs.get(run)
-                if found is None:
+                entries = runs.get(run)
+                if entries is None:
                     if len(runs) > _RUNS_KEPT:
                         runs.clear()
-                    found = runs[run] = tuple(self._scan(list(run[1]), lang))
-                for at, size, hit in found:
-                    yield positions[at], size, hit, positions[at:at + size]
-
-    def _pieces(self, positions: list[int], words: list[str], lang: str) -> Iterable[list[int]]:
-        """A run of term words cut where no term can span two neighbours (their keys are never
-        neighbours in a term, nor together in a term of free word order): the scan of each piece is
-        that of the run, and pieces repeat across texts far more than whole runs."""
-        linked = self._linked[lang]
-        keys = [_key(words[i], lang) for i in positions]
-        start = 0
-        for j in range(1, len(positions)):
-            if (keys[j - 1], keys[j]) not in linked:
-                yield positions[start:j]
-                start = j
-        yield positions[start:]
+                    entries = runs[run] = tuple((at, size, hit, hit.how in _EXACT)
+                                                for at, size, hit in self._scan(list(run[1]), lang))
+                for at, size, hit, exact in entries:
+                    append((positions[at], size, hit, exact))
+                    if exact:
+                        for position in positions[at:at + size]:
+                            if widest.get(position, 0) < size:
+                                widest[position] = size
 
     def _word_state(self, word: str, lang: str) -> int:
         state = self._state[lang].get(word)

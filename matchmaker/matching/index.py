@@ -12,6 +12,7 @@ learns which relevant partners a missing certificate keeps away.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -25,10 +26,10 @@ from matchmaker.matching.evidence import evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
-from matchmaker.matching.profile import Profile, build_profile, build_profiles
+from matchmaker.matching.profile import Profile, build_profile, read_in_chunks, word_grams
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
-from matchmaker.matching.text import Rows, TextModel
+from matchmaker.matching.text import Rows, TextModel, _one, local_counts
 
 __all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
@@ -63,6 +64,65 @@ def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
 
 def _hs_ints(code: str | None, digits: int) -> int:
     return int(code[:digits]) if code and len(code) >= digits else -1
+
+
+def _concept_matrix(profiles: Sequence[Profile], concept_column: Mapping[str, int]) -> sp.csr_matrix:
+    """Each profile's concept weights as a unit-length row."""
+    rows, cols, vals = [], [], []
+    for row, p in enumerate(profiles):
+        weights = {c: w for c, w in p.weights.items() if c in concept_column}
+        norm = np.sqrt(sum(w * w for w in weights.values()))
+        for name, weight in weights.items():
+            rows.append(row)
+            cols.append(concept_column[name])
+            vals.append(weight / norm)
+    return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
+                         shape=(len(profiles), max(1, len(concept_column))))
+
+
+@dataclass
+class _Read:
+    """A chunk of catalogue records as the index keeps them: profiles without their words (only
+    the counts are kept), term counts over the chunk's own feature lists (``text.local_counts``),
+    concept rows and the per-row arrays of the hard constraints and stage one's HS signal. Worker
+    processes send this back, compact, instead of full profiles."""
+
+    profiles: list
+    words: tuple
+    grams: tuple
+    concepts: sp.csr_matrix
+    heading: np.ndarray
+    chapter: np.ndarray
+    hs_confidence: np.ndarray
+    certificates: np.ndarray
+    country: np.ndarray
+
+    def __getstate__(self) -> dict:
+        # Pickled only on the way back from a worker, whose parent holds the records already.
+        return dict(self.__dict__, profiles=[replace(p, record=None) for p in self.profiles])
+
+    def restore(self, records: Sequence) -> None:
+        """Put back the records a worker left out (see ``__getstate__``)."""
+        if self.profiles and self.profiles[0].record is None:
+            for profile, record in zip(self.profiles, records):
+                object.__setattr__(profile, "record", record)
+
+
+def _read(records: Sequence, *, vocabulary: ConceptVocabulary, concept_column: Mapping[str, int],
+          holds: bool) -> _Read:
+    """Read catalogue records (``holds``: they are products, whose certificates are held)."""
+    profiles = [build_profile(r, vocabulary) for r in records]
+    words = local_counts([p.words for p in profiles], _one)
+    grams = local_counts([p.spelled for p in profiles], word_grams)
+    slim = [replace(p, words=(), spelled=()) for p in profiles]
+    return _Read(
+        slim, words, grams, _concept_matrix(slim, concept_column),
+        np.array([_hs_ints(p.hs.code, 4) for p in slim], dtype=np.int32),
+        np.array([_hs_ints(p.hs.code, 2) for p in slim], dtype=np.int32),
+        np.array([p.hs.confidence for p in slim], dtype=np.float32),
+        np.array([certification_mask(tuple(holdings(p) if holds else requirements(p))) for p in slim],
+                 dtype=np.int64),
+        country_codes([p.record.country for p in slim]))
 
 
 class _Segment:
@@ -123,7 +183,7 @@ class _Index:
         self._country = np.zeros(0, dtype=np.int16)
         self._alive = np.zeros(0, dtype=bool)
         self._fitted_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-        self._append(build_profiles(records, self.vocabulary, workers=workers))
+        self._append(self._read(records, workers))
         return self
 
     def add(self, records: Iterable) -> "_Index":
@@ -131,7 +191,7 @@ class _Index:
         cost is that of the records added (see ``text.py`` for the word weights)."""
         latest = {r.id: r for r in records}  # the same id twice in one call: the last one counts
         self.remove([i for i in latest if i in self._position])
-        self._append(build_profiles(list(latest.values()), self.vocabulary))
+        self._append(self._read(list(latest.values()), None))
         self._compact_when_fragmented()
         return self
 
@@ -151,27 +211,30 @@ class _Index:
         self._compact_when_fragmented()
         return self
 
-    def _append(self, profiles: list[Profile]) -> None:
+    def _read(self, records: Sequence, workers: int | None) -> list[_Read]:
+        """Read records in chunks, in worker processes when there are many (``read_in_chunks``)."""
+        read = partial(_read, vocabulary=self.vocabulary, concept_column=self._concept_column,
+                       holds=self._products_are_catalogue)
+        chunks = read_in_chunks(read, records, workers=workers)
+        for (start, stop), chunk in chunks:
+            chunk.restore(records[start:stop])
+        return [chunk for _, chunk in chunks]
+
+    def _append(self, reads: list[_Read]) -> None:
         start = len(self._ids)
-        rows = self.text.rows(profiles)
+        rows = self.text.absorb([(r.words, r.grams) for r in reads])
         self.text.count(rows, 1)
-        # Only the rows' matrices are kept: a catalogue profile's words are not read again.
-        profiles = [replace(p, words=(), spelled=()) for p in profiles]
-        self._segments.append(_Segment(start, rows, self._concept_rows(profiles)))
+        profiles = [p for r in reads for p in r.profiles]
+        concepts = sp.vstack([r.concepts for r in reads], format="csr") if reads else \
+            _concept_matrix([], self._concept_column)
+        self._segments.append(_Segment(start, rows, concepts))
         for offset, profile in enumerate(profiles):
             self._position[profile.record.id] = start + offset
         self._ids += [p.record.id for p in profiles]
         self._profiles += profiles
         self._stored_row = np.concatenate([self._stored_row, np.full(len(profiles), -1, dtype=np.int64)])
-        self._heading = np.concatenate([self._heading, np.array([_hs_ints(p.hs.code, 4) for p in profiles],
-                                                                dtype=np.int32)])
-        self._chapter = np.concatenate([self._chapter, np.array([_hs_ints(p.hs.code, 2) for p in profiles],
-                                                                dtype=np.int32)])
-        self._hs_confidence = np.concatenate([self._hs_confidence, np.array(
-            [p.hs.confidence for p in profiles], dtype=np.float32)])
-        self._certificates = np.concatenate([self._certificates, np.array(
-            [self._certificate_mask(p) for p in profiles], dtype=np.int64)])
-        self._country = np.concatenate([self._country, country_codes([p.record.country for p in profiles])])
+        for name in ("heading", "chapter", "hs_confidence", "certificates", "country"):
+            setattr(self, f"_{name}", np.concatenate([getattr(self, f"_{name}")] + [getattr(r, name) for r in reads]))
         self._alive = np.concatenate([self._alive, np.ones(len(profiles), dtype=bool)])
 
     def _compact_when_fragmented(self) -> None:
@@ -260,16 +323,7 @@ class _Index:
 
     # -- stage one ---------------------------------------------------------------------------
     def _concept_rows(self, profiles: Sequence[Profile]) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
-        for row, p in enumerate(profiles):
-            weights = {c: w for c, w in p.weights.items() if c in self._concept_column}
-            norm = np.sqrt(sum(w * w for w in weights.values()))
-            for name, weight in weights.items():
-                rows.append(row)
-                cols.append(self._concept_column[name])
-                vals.append(weight / norm)
-        return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
-                             shape=(len(profiles), max(1, len(self._concept_column))))
+        return _concept_matrix(profiles, self._concept_column)
 
     def _hs_stage_one(self, query: Profile) -> np.ndarray:
         code = query.hs.code

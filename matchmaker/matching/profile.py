@@ -12,8 +12,8 @@ import threading
 from collections import Counter
 from itertools import filterfalse, repeat
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Mapping, Sequence, Union
+from functools import lru_cache, partial
+from typing import Callable, Mapping, Sequence, TypeVar, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
@@ -35,9 +35,10 @@ CLAUSE_WEIGHT = 0.25
 BROADER_WEIGHT = 0.5
 
 Record = Union[Product, Demand]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     record: Record
     language: str
@@ -81,34 +82,46 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
 
 PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs more than it saves
 _CHUNK = 2_000
-_shared: tuple = ()      # (records, vocabulary) handed to forked workers without pickling them
+_shared: tuple = ()      # (records, read) handed to forked workers without pickling them
 
 
-def _build_chunk(bounds: tuple[int, int]) -> list[Profile]:
-    records, vocabulary = _shared
-    return [build_profile(r, vocabulary) for r in records[bounds[0]:bounds[1]]]
+def _read_chunk(bounds: tuple[int, int]):
+    records, read = _shared
+    return read(records[bounds[0]:bounds[1]])
 
 
-def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
-                   workers: int | None = None) -> list[Profile]:
-    """Profiles of many records, in order; from ``PARALLEL_FROM`` records on, read in ``workers``
-    forked processes (default: the machine's processors, at most 4), each warming its own word
-    caches. Falls back to one process where forking is not possible (no ``fork`` start method,
-    a daemonic worker, a thread other than the main one)."""
+def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
+                   workers: int | None = None) -> list[tuple[tuple[int, int], T]]:
+    """``read`` applied to consecutive chunks of ``records``: ``((start, stop), result)`` in order.
+    From ``PARALLEL_FROM`` records on, chunks are read in ``workers`` forked processes (default: the
+    machine's processors, at most 4), each warming its own word caches, and the results come back
+    pickled (so ``read`` should return compact things). Falls back to one process where forking
+    is not possible (no ``fork`` start method, a daemonic worker, a thread other than the main one)."""
     global _shared
+    bounds = [(start, min(start + _CHUNK, len(records))) for start in range(0, len(records), _CHUNK)]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods() \
+    if workers > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods() \
             and threading.current_thread() is threading.main_thread():
-        bounds = [(start, min(start + _CHUNK, len(records))) for start in range(0, len(records), _CHUNK)]
-        _shared = (records, vocabulary)
+        _shared = (records, read)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return [p for chunk in pool.imap(_build_chunk, bounds) for p in chunk]
+            with multiprocessing.get_context("fork").Pool(min(workers, len(bounds))) as pool:
+                return list(zip(bounds, pool.imap(_read_chunk, bounds)))
         except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
             pass
         finally:
             _shared = ()
+    return [(b, read(records[b[0]:b[1]])) for b in bounds]
+
+
+def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
+                   workers: int | None = None) -> list[Profile]:
+    """Profiles of many records, in order (see ``read_in_chunks``)."""
+    chunks = read_in_chunks(partial(_profiles_of, vocabulary=vocabulary), records, workers=workers)
+    return [p for _, chunk in chunks for p in chunk]
+
+
+def _profiles_of(records: Sequence[Record], vocabulary: ConceptVocabulary) -> list[Profile]:
     return [build_profile(r, vocabulary) for r in records]
 
 
