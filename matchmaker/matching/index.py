@@ -207,6 +207,7 @@ class _Index:
             if len(local):
                 self.text.count(Rows(*(segment.text.tf[n][local] for n in ("words", "grams"))), -1)
         self._alive[chosen] = False
+        self._cached = {}
         for position in positions:
             self._ids[position] = self._profiles[position] = None
         self._compact_when_fragmented()
@@ -237,6 +238,7 @@ class _Index:
         for name in ("heading", "chapter", "hs_confidence", "certificates", "country"):
             setattr(self, f"_{name}", np.concatenate([getattr(self, f"_{name}")] + [getattr(r, name) for r in reads]))
         self._alive = np.concatenate([self._alive, np.ones(len(profiles), dtype=bool)])
+        self._cached = {}
 
     def _compact_when_fragmented(self) -> None:
         """Merge segments and drop removed rows once there are many small segments or many removed
@@ -263,6 +265,7 @@ class _Index:
         for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country", "_alive",
                      "_stored_row"):
             setattr(self, name, getattr(self, name)[keep])
+        self._cached = {}
 
     @property
     def records(self) -> tuple:
@@ -326,17 +329,31 @@ class _Index:
     def _concept_rows(self, profiles: Sequence[Profile]) -> sp.csr_matrix:
         return _concept_matrix(profiles, self._concept_column)
 
-    def _hs_stage_one(self, query: Profile) -> np.ndarray:
+    def _memo(self, key, build):
+        """A per-query array that depends only on ``key`` and the catalogue (many queries share it:
+        the same certificates and country, the same HS chapter); forgotten when the catalogue changes."""
+        cached = self.__dict__.setdefault("_cached", {})
+        found = cached.get(key)
+        if found is None:
+            if len(cached) > 1024:
+                cached.clear()
+            found = cached[key] = build()
+        return found
+
+    def _hs_stage_one(self, query: Profile) -> tuple[np.ndarray, np.ndarray] | None:
+        """Stage one's HS signal as ``(positions, values)``: only rows of the query's chapter get
+        one (a heading lies inside its chapter), so the rest of the catalogue is not touched."""
         code = query.hs.code
         if not code:
-            return np.zeros(len(self._ids), dtype=np.float32)
+            return None
         heading, chapter = _hs_ints(code, 4), _hs_ints(code, 2)
-        sure = {d: np.minimum(self._hs_confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
-        fit = np.where(self._chapter == chapter, np.float32(0.35 if heading >= 0 else 0.5) * sure[2],
-                       np.float32(0))
+        rows = self._memo(("chapter", chapter), lambda: np.flatnonzero(self._chapter == chapter))
+        confidence = self._hs_confidence[rows]
+        sure = {d: np.minimum(confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
+        fit = np.float32(0.35 if heading >= 0 else 0.5) * sure[2]
         if heading >= 0:
-            fit = np.where(self._heading == heading, sure[4], fit)
-        return fit
+            fit = np.where(self._heading[rows] == heading, sure[4], fit)
+        return rows, fit
 
     def _stage_one(self, queries: Sequence[Profile], query_text: dict) -> np.ndarray:
         w = {n: max(self.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}
@@ -352,13 +369,21 @@ class _Index:
             parts.append(scores)
         dense = np.concatenate(parts, axis=1) if parts else np.zeros((len(queries), 0), dtype=np.float32)
         for i, query in enumerate(queries):
-            dense[i] += w["hs"] * self._hs_stage_one(query)
+            hs = self._hs_stage_one(query)
+            if hs is not None:
+                dense[i, hs[0]] += w["hs"] * hs[1]
         return dense
 
     # -- stage two ---------------------------------------------------------------------------
+    def _eligible_alive(self, query: Profile) -> tuple[np.ndarray, int]:
+        """Rows the query may be matched with (and not removed), and how many; shared by queries
+        with the same certificates and country."""
+        key = ("eligible", self._certificate_mask(query, query=True), query.record.country)
+        return self._memo(key, lambda: (lambda ok: (ok, int(ok.sum())))(self._eligible(query) & self._alive))
+
     def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[Match]:
-        ok = self._eligible(query) & self._alive
-        ranked = self._proposable(query, np.where(ok, row, -np.inf), int(ok.sum()), query_text, k)
+        ok, available = self._eligible_alive(query)
+        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_text, k)
         return [self._match(query, position, self._parts(position, query, text_value), query_text)
                 for _, _, position, text_value in ranked[:k]]
 
