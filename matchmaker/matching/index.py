@@ -11,6 +11,7 @@ learns which relevant partners a missing certificate keeps away.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime, timezone
@@ -71,12 +72,11 @@ def _concept_matrix(profiles: Sequence[Profile], concept_column: Mapping[str, in
     """Each profile's concept weights as a unit-length row."""
     rows, cols, vals = [], [], []
     for row, p in enumerate(profiles):
-        weights = {c: w for c, w in p.weights.items() if c in concept_column}
-        norm = np.sqrt(sum(w * w for w in weights.values()))
-        for name, weight in weights.items():
-            rows.append(row)
-            cols.append(concept_column[name])
-            vals.append(weight / norm)
+        weights = [(concept_column[c], w) for c, w in p.weights.items() if c in concept_column]
+        norm = math.sqrt(sum(w * w for _, w in weights))
+        rows += [row] * len(weights)
+        cols += [c for c, _ in weights]
+        vals += [w / norm for _, w in weights]
     return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
                          shape=(len(profiles), max(1, len(concept_column))))
 
@@ -99,8 +99,11 @@ class _Read:
     country: np.ndarray
 
     def __getstate__(self) -> dict:
-        # Pickled only on the way back from a worker, whose parent holds the records already.
-        return dict(self.__dict__, profiles=[replace(p, record=None) for p in self.profiles])
+        # Pickled only on the way back from a worker, whose parent holds the records already (the
+        # worker drops its profiles afterwards, so they lose their records in place).
+        for profile in self.profiles:
+            object.__setattr__(profile, "record", None)
+        return self.__dict__
 
     def restore(self, records: Sequence) -> None:
         """Put back the records a worker left out (see ``__getstate__``)."""
@@ -115,7 +118,10 @@ def _read(records: Sequence, *, vocabulary: ConceptVocabulary, concept_column: M
     profiles = [build_profile(r, vocabulary) for r in records]
     words = local_counts([p.words for p in profiles], _one)
     grams = local_counts([p.spelled for p in profiles], word_grams)
-    slim = [replace(p, words=(), spelled=()) for p in profiles]
+    slim = profiles
+    for profile in slim:  # new objects of this call: their words are counted, not kept
+        object.__setattr__(profile, "words", ())
+        object.__setattr__(profile, "spelled", ())
     return _Read(
         slim, words, grams, _concept_matrix(slim, concept_column),
         np.array([_hs_ints(p.hs.code, 4) for p in slim], dtype=np.int32),

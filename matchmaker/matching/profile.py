@@ -98,9 +98,10 @@ def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
     pickled (so ``read`` should return compact things). Falls back to one process where forking
     is not possible (no ``fork`` start method, a daemonic worker, a thread other than the main one)."""
     global _shared
-    bounds = [(start, min(start + _CHUNK, len(records))) for start in range(0, len(records), _CHUNK)]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
+    size = max(1, min(_CHUNK, -(-len(records) // max(workers, 1))))  # at least one chunk per worker
+    bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
     if workers > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods() \
             and threading.current_thread() is threading.main_thread():
         _shared = (records, read)
