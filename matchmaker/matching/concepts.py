@@ -51,6 +51,7 @@ _CLAUSE = CLAUSE
 _STOP, _INERT, _LOOSE, _TERM = 0, 1, 2, 3
 _RUNS = re.compile(rb"\x02|\x03(?:\x00*\x03)*")
 _RUNS_KEPT = 200_000  # scans of runs of term words remembered per vocabulary
+_WORDS_KEPT = 500_000  # words whose reading is remembered, per language
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
 _RU_ADJECTIVE_ENDING = re.compile(r"(?<=...)(ый|ий|ой)$")
 _RU_ADJECTIVE = re.compile(r"(?<=..[^аеиоуыэюя])(ов|ев|н)$")
@@ -309,6 +310,9 @@ class ConceptVocabulary:
     def _word_state(self, word: str, lang: str) -> int:
         state = self._state[lang].get(word)
         if state is None:
+            if len(self._state[lang]) > _WORDS_KEPT:  # a long-lived process reading endless typos
+                self._state[lang].clear()
+                self._singles_scanned[lang].clear()
             if word in STOPWORDS[lang]:
                 state = _STOP
             elif _key(word, lang) in self._term_keys[lang] or word in self._surface[lang]:
