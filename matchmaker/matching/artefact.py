@@ -26,7 +26,7 @@ __all__ = ["ENGINE_VERSION", "Fingerprint", "IncompatibleIndex", "save_index", "
 
 # Bump whenever reading, scoring or the file layout change: stored matches then show which engine
 # scored them, and old files are refused rather than misread.
-ENGINE_VERSION = "2026.12.1"
+ENGINE_VERSION = "2026.12.2"
 _FORMAT = 1
 _CHUNK = 256      # profiles per pickle: a loaded index unpickles only the chunks its queries touch
 STORED = object()  # a profile still in the file

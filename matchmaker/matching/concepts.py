@@ -19,13 +19,14 @@ import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Mapping
 
 from rapidfuzz import fuzz, process
 
 from matchmaker.matching.morphology import DICTIONARIES, known
-from matchmaker.matching.normalise import STOPWORDS, detect_language, stem, tokens
+from matchmaker.matching.normalise import CLAUSE, STOPWORDS, clause_tokens, detect_language, stem, tokens
 
 __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR", "BROADER"]
 
@@ -43,7 +44,14 @@ _EXCLUDING = frozenset({"excluding", "except", ("other", "than"), ("not", "inclu
                         ("tidak", "termasuk"), "selain", "bukan", "исключением", "кроме", "исключая"})
 _EXCLUDING_FIRST = frozenset(m if isinstance(m, str) else m[0] for m in _EXCLUDING)
 _DOUBLED = re.compile(r"(.)\1+")
-_CLAUSE = re.compile(r"[;:,()\[\]\n]")
+_CLAUSE = CLAUSE
+# How the scan sees a word of one reading (language): a stop word, a word no term can start or hold
+# and no looser reading ties to a term, a word with loose hits only (form, prefix, typo), a word
+# that is (part of) a term. One byte per word, so a text's runs of term words are found by a regex.
+_STOP, _INERT, _LOOSE, _TERM = 0, 1, 2, 3
+_RUNS = re.compile(rb"\x02|\x03(?:\x00*\x03)*")
+_RUNS_KEPT = 200_000  # scans of runs of term words remembered per vocabulary
+_WORDS_KEPT = 500_000  # words whose reading is remembered, per language
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
 _RU_ADJECTIVE_ENDING = re.compile(r"(?<=...)(ый|ий|ой)$")
 _RU_ADJECTIVE = re.compile(r"(?<=..[^аеиоуыэюя])(ов|ев|н)$")
@@ -61,7 +69,7 @@ class Concept:
     broader: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConceptHit:
     """Where a concept was found: the words of the text, and how they matched (stem, prefix, typo)."""
 
@@ -152,6 +160,18 @@ class ConceptVocabulary:
                 self._longest[lang][key[0]] = max(self._longest[lang].get(key[0], 0), len(key))
         # Filled from many threads: a dict item is set atomically, and a race only repeats a lookup.
         self._typo_cache: dict[tuple[str, str], str | None] = {}
+        self._state: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}  # see _scan_text
+        self._runs: dict[tuple, tuple] = {}
+        self._singles_scanned: dict[str, dict[str, tuple]] = {lang: {} for lang in LANGUAGES}
+        # Pairs of keys that may stand next to each other inside one term (in its order, or in any
+        # order for the terms that match in free word order): a run of term words is cut elsewhere.
+        self._linked: dict[str, set[tuple[str, str]]] = {lang: set() for lang in LANGUAGES}
+        for lang, table in self._tables.items():
+            for key in table:
+                self._linked[lang].update(zip(key, key[1:]))
+            for key in self._unordered[lang]:
+                self._linked[lang].update((a, b) for a in key for b in key)
+        self._hits: dict[tuple, ConceptHit] = {}  # one object per distinct hit: profiles share them
 
     @classmethod
     def from_entries(cls, entries: Iterable[Mapping], *, sector: str = "other") -> "ConceptVocabulary":
@@ -204,35 +224,106 @@ class ConceptVocabulary:
 
         A term may span punctuation ("Fish, frozen"); each hit notes the clause it starts in.
         """
-        pieces = [tokens(piece) for piece in _CLAUSE.split(text or "")]
-        words = [w for piece in pieces for w in piece]
+        return self.tag_words(*clause_tokens(text))
+
+    def tag_words(self, words: list[str], clauses: list[int], *, language: str | None = None) -> list[ConceptHit]:
+        """:meth:`tag` of a text already split into normalised words, with each word's clause;
+        ``language`` is ``detect_language(words)`` when the caller has it already."""
         if not words:
             return []
-        clauses = [k for k, piece in enumerate(pieces) for _ in piece]
-        excluded = _excluded_positions(pieces)
-        lang = detect_language(words)
+        excluded = _excluded_positions(words, clauses)
+        lang = language or detect_language(words)
         # Latin text is tried as both English and Indonesian: titles often mix them. Kazakh text
         # borrows Russian words ("кресло", "йогурт"), so it is read as both Kazakh and Russian.
         languages = {"ru": ("ru",), "kk": ("kk", "ru")}.get(lang, ("en", "id"))
-        scanned, widest = [], {}
+        scanned: list = []
+        widest: dict[int, int] = {}
         for lang in languages:
-            stop = STOPWORDS[lang]
-            content = [i for i, w in enumerate(words) if w not in stop]
-            for at, size, hit in self._scan([words[i] for i in content], lang):
-                scanned.append((content[at], len(scanned), size, hit))
-                if hit.how in _EXACT:
-                    for position in content[at:at + size]:
-                        widest[position] = max(widest.get(position, 0), size)
+            self._scan_text(words, lang, scanned, widest)
         # A word one language knows exactly is not a typo or prefix of a term in the other
         # ("cotton" is not "cottonii", a seaweed; "swine" is not "wine"), and a longer exact term
         # beats a shorter one inside it ("daging babi" is pork; "babi" alone is not "baby").
         found: dict[str, ConceptHit] = {}
-        for start, _, size, hit in sorted(scanned):
-            if hit.concept in found or widest.get(start, 0) > size or start in excluded or \
-                    (hit.how not in _EXACT and start in widest):
+        interned = self._hits
+        if len(interned) > _RUNS_KEPT:
+            interned.clear()
+        for start, size, hit, exact in sorted(scanned, key=itemgetter(0)):  # stable: scan order within a start
+            concept = hit.concept
+            if concept in found or widest.get(start, 0) > size or start in excluded or \
+                    (not exact and start in widest):
                 continue
-            found[hit.concept] = ConceptHit(hit.concept, hit.words, hit.how, clauses[start])
+            key = (concept, hit.words, hit.how, clauses[start])
+            one = interned.get(key)
+            if one is None:
+                one = interned.setdefault(key, ConceptHit(*key))
+            found[concept] = one
         return self._with_broader(list(found.values()))
+
+    def _scan_text(self, words: list[str], lang: str, scanned: list, widest: dict[int, int]) -> None:
+        """``_scan`` of a whole text's content words in ``lang``, done on the runs that can hold a
+        term; appends ``(start, size, hit, exact)`` to ``scanned`` (positions in ``words``)
+        and notes in ``widest`` the longest exact term covering each position.
+
+        Most words of a listing are no term: one byte per word says what each is, and only runs of
+        term words (stop words between them do not break a run, as the scan skips them) and words
+        with loose hits are looked at. A run's scan depends on its words only (no term spans a word
+        that is no term), so it is remembered."""
+        state = self._state[lang]
+        codes = list(map(state.get, words))
+        if None in codes:
+            codes = [self._word_state(w, lang) if c is None else c for w, c in zip(words, codes)]
+        runs, linked, singles, append = self._runs, self._linked[lang], self._singles_scanned[lang], scanned.append
+        for match in _RUNS.finditer(bytes(codes)):
+            a, b = match.span()
+            if b - a == 1:  # most runs are one word
+                entries = singles.get(words[a])
+                if entries is None:
+                    entries = singles[words[a]] = tuple((hit, hit.how in _EXACT)
+                                                        for _, _, hit in self._scan([words[a]], lang))
+                for hit, exact in entries:
+                    append((a, 1, hit, exact))
+                    if exact and a not in widest:
+                        widest[a] = 1
+                continue
+            # Cut the run where no term can span two neighbours (their keys are never neighbours
+            # in a term, nor together in a term of free word order): the scan of each piece is
+            # that of the run, and pieces repeat across texts far more than whole runs.
+            positions = [i for i in range(a, b) if codes[i] == _TERM]
+            keys = [_key(words[i], lang) for i in positions]
+            cuts = [j for j in range(1, len(positions)) if (keys[j - 1], keys[j]) not in linked]
+            pieces = [positions[i:j] for i, j in zip([0] + cuts, cuts + [len(positions)])]
+            for positions in pieces:
+                run = (lang, tuple(words[i] for i in positions))
+                entries = runs.get(run)
+                if entries is None:
+                    if len(runs) > _RUNS_KEPT:
+                        runs.clear()
+                    entries = runs[run] = tuple((at, size, hit, hit.how in _EXACT)
+                                                for at, size, hit in self._scan(list(run[1]), lang))
+                for at, size, hit, exact in entries:
+                    append((positions[at], size, hit, exact))
+                    if exact:
+                        for position in positions[at:at + size]:
+                            if widest.get(position, 0) < size:
+                                widest[position] = size
+
+    def _word_state(self, word: str, lang: str) -> int:
+        state = self._state[lang].get(word)
+        if state is None:
+            if len(self._state[lang]) > _WORDS_KEPT:  # a long-lived process reading endless typos
+                self._state[lang].clear()
+                self._singles_scanned[lang].clear()
+            if word in STOPWORDS[lang]:
+                state = _STOP
+            elif _key(word, lang) in self._term_keys[lang] or word in self._surface[lang]:
+                state = _TERM
+            else:
+                hits = self._loose_cache.get((word, lang))
+                if hits is None:
+                    hits = self._loose_cache[(word, lang)] = tuple(self._loose(word, _key(word, lang), lang))
+                state = _LOOSE if hits else _INERT
+            self._state[lang][word] = state
+        return state
 
     def _with_broader(self, hits: list[ConceptHit]) -> list[ConceptHit]:
         """Each hit's broader concepts too, after the named ones ("skimmed milk powder" is also
@@ -280,8 +371,12 @@ class ConceptVocabulary:
                         break
             if step == 1 and words[i] in self._surface[lang]:  # "meja" is a table, not "kemeja"
                 names, how = self._surface[lang][words[i]], "stem"
-            hits = [ConceptHit(c, " ".join(words[i:i + step]), how) for c in sorted(names)] if names \
-                else self._loose(words[i], keys[i], lang)
+            if names:
+                hits = [ConceptHit(c, " ".join(words[i:i + step]), how) for c in sorted(names)]
+            else:
+                hits = loose_cache.get((words[i], lang))
+                if hits is None:
+                    hits = loose_cache[(words[i], lang)] = tuple(self._loose(words[i], keys[i], lang))
             yield from ((i, step, hit) for hit in hits)
             i += step
 
@@ -322,18 +417,22 @@ class ConceptVocabulary:
         return self._typo_cache[(key, lang)]
 
 
-def _excluded_positions(pieces: list[list[str]]) -> set[int]:
+def _excluded_positions(words: list[str], clauses: list[int]) -> set[int]:
     """Word positions after "excluding", «за исключением», "tidak termasuk"... up to the clause's
     end: what a text excludes is not what it names ("Fish, fresh, excluding fish fillets")."""
-    positions, offset = set(), 0
-    if _EXCLUDING_FIRST.isdisjoint(w for piece in pieces for w in piece):
+    positions: set[int] = set()
+    if _EXCLUDING_FIRST.isdisjoint(words):
         return positions  # most texts exclude nothing: skip the scan
-    for piece in pieces:
-        for i in range(len(piece)):
-            if piece[i] in _EXCLUDING or tuple(piece[i:i + 2]) in _EXCLUDING:
-                positions.update(range(offset + i, offset + len(piece)))
+    start = 0
+    while start < len(words):
+        stop = start
+        while stop < len(words) and clauses[stop] == clauses[start]:
+            stop += 1
+        for i in range(start, stop):
+            if words[i] in _EXCLUDING or (i + 1 < stop and (words[i], words[i + 1]) in _EXCLUDING):
+                positions.update(range(i, stop))
                 break
-        offset += len(piece)
+        start = stop
     return positions
 
 

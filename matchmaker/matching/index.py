@@ -11,7 +11,9 @@ learns which relevant partners a missing certificate keeps away.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -25,14 +27,15 @@ from matchmaker.matching.evidence import evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
-from matchmaker.matching.profile import Profile, build_profile, build_profiles
+from matchmaker.matching.profile import Profile, build_profile, read_in_chunks, word_grams
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
-from matchmaker.matching.text import Rows, TextModel
+from matchmaker.matching.text import Rows, TextModel, _one, local_counts
 
 __all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
-CANDIDATES = 100      # stage two looks at this many per query; on the quality benchmark even 20 hold the true top 10
+CANDIDATES = 75       # stage two looks at this many per query: on quality.py's dev half 50 already gave every figure
+                      # of 100, but informal.py's real retail names lost 0.004 nDCG@10 at 50 and none at 75
 CHUNK = 64            # queries per stage-one matrix product: 64 x 100,000 floats stay ~25 MB
 _STAGE_ONE_FLOOR = 0.02  # keep every stage-one signal alive even if a caller weighs it 0
 _FLOOR_UNITS = raw_floor_units(1000)  # raw score (thousandths, as score_units) of the minimum grade
@@ -63,6 +66,70 @@ def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
 
 def _hs_ints(code: str | None, digits: int) -> int:
     return int(code[:digits]) if code and len(code) >= digits else -1
+
+
+def _concept_matrix(profiles: Sequence[Profile], concept_column: Mapping[str, int]) -> sp.csr_matrix:
+    """Each profile's concept weights as a unit-length row."""
+    rows, cols, vals = [], [], []
+    for row, p in enumerate(profiles):
+        weights = [(concept_column[c], w) for c, w in p.weights.items() if c in concept_column]
+        norm = math.sqrt(sum(w * w for _, w in weights))
+        rows += [row] * len(weights)
+        cols += [c for c, _ in weights]
+        vals += [w / norm for _, w in weights]
+    return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
+                         shape=(len(profiles), max(1, len(concept_column))))
+
+
+@dataclass
+class _Read:
+    """A chunk of catalogue records as the index keeps them: profiles without their words (only
+    the counts are kept), term counts over the chunk's own feature lists (``text.local_counts``),
+    concept rows and the per-row arrays of the hard constraints and stage one's HS signal. Worker
+    processes send this back, compact, instead of full profiles."""
+
+    profiles: list
+    words: tuple
+    grams: tuple
+    concepts: sp.csr_matrix
+    heading: np.ndarray
+    chapter: np.ndarray
+    hs_confidence: np.ndarray
+    certificates: np.ndarray
+    country: np.ndarray
+
+    def __getstate__(self) -> dict:
+        # Pickled only on the way back from a worker, whose parent holds the records already (the
+        # worker drops its profiles afterwards, so they lose their records in place).
+        for profile in self.profiles:
+            object.__setattr__(profile, "record", None)
+        return self.__dict__
+
+    def restore(self, records: Sequence) -> None:
+        """Put back the records a worker left out (see ``__getstate__``)."""
+        if self.profiles and self.profiles[0].record is None:
+            for profile, record in zip(self.profiles, records):
+                object.__setattr__(profile, "record", record)
+
+
+def _read(records: Sequence, *, vocabulary: ConceptVocabulary, concept_column: Mapping[str, int],
+          holds: bool) -> _Read:
+    """Read catalogue records (``holds``: they are products, whose certificates are held)."""
+    profiles = [build_profile(r, vocabulary) for r in records]
+    words = local_counts([p.words for p in profiles], _one)
+    grams = local_counts([p.spelled for p in profiles], word_grams)
+    slim = profiles
+    for profile in slim:  # new objects of this call: their words are counted, not kept
+        object.__setattr__(profile, "words", ())
+        object.__setattr__(profile, "spelled", ())
+    return _Read(
+        slim, words, grams, _concept_matrix(slim, concept_column),
+        np.array([_hs_ints(p.hs.code, 4) for p in slim], dtype=np.int32),
+        np.array([_hs_ints(p.hs.code, 2) for p in slim], dtype=np.int32),
+        np.array([p.hs.confidence for p in slim], dtype=np.float32),
+        np.array([certification_mask(tuple(holdings(p) if holds else requirements(p))) for p in slim],
+                 dtype=np.int64),
+        country_codes([p.record.country for p in slim]))
 
 
 class _Segment:
@@ -123,7 +190,7 @@ class _Index:
         self._country = np.zeros(0, dtype=np.int16)
         self._alive = np.zeros(0, dtype=bool)
         self._fitted_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-        self._append(build_profiles(records, self.vocabulary, workers=workers))
+        self._append(self._read(records, workers))
         return self
 
     def add(self, records: Iterable) -> "_Index":
@@ -131,7 +198,7 @@ class _Index:
         cost is that of the records added (see ``text.py`` for the word weights)."""
         latest = {r.id: r for r in records}  # the same id twice in one call: the last one counts
         self.remove([i for i in latest if i in self._position])
-        self._append(build_profiles(list(latest.values()), self.vocabulary))
+        self._append(self._read(list(latest.values()), None))
         self._compact_when_fragmented()
         return self
 
@@ -146,33 +213,38 @@ class _Index:
             if len(local):
                 self.text.count(Rows(*(segment.text.tf[n][local] for n in ("words", "grams"))), -1)
         self._alive[chosen] = False
+        self._cached = {}
         for position in positions:
             self._ids[position] = self._profiles[position] = None
         self._compact_when_fragmented()
         return self
 
-    def _append(self, profiles: list[Profile]) -> None:
+    def _read(self, records: Sequence, workers: int | None) -> list[_Read]:
+        """Read records in chunks, in worker processes when there are many (``read_in_chunks``)."""
+        read = partial(_read, vocabulary=self.vocabulary, concept_column=self._concept_column,
+                       holds=self._products_are_catalogue)
+        chunks = read_in_chunks(read, records, workers=workers)
+        for (start, stop), chunk in chunks:
+            chunk.restore(records[start:stop])
+        return [chunk for _, chunk in chunks]
+
+    def _append(self, reads: list[_Read]) -> None:
         start = len(self._ids)
-        rows = self.text.rows(profiles)
+        rows = self.text.absorb([(r.words, r.grams) for r in reads])
         self.text.count(rows, 1)
-        # Only the rows' matrices are kept: a catalogue profile's words are not read again.
-        profiles = [replace(p, words=(), spelled=()) for p in profiles]
-        self._segments.append(_Segment(start, rows, self._concept_rows(profiles)))
+        profiles = [p for r in reads for p in r.profiles]
+        concepts = sp.vstack([r.concepts for r in reads], format="csr") if reads else \
+            _concept_matrix([], self._concept_column)
+        self._segments.append(_Segment(start, rows, concepts))
         for offset, profile in enumerate(profiles):
             self._position[profile.record.id] = start + offset
         self._ids += [p.record.id for p in profiles]
         self._profiles += profiles
         self._stored_row = np.concatenate([self._stored_row, np.full(len(profiles), -1, dtype=np.int64)])
-        self._heading = np.concatenate([self._heading, np.array([_hs_ints(p.hs.code, 4) for p in profiles],
-                                                                dtype=np.int32)])
-        self._chapter = np.concatenate([self._chapter, np.array([_hs_ints(p.hs.code, 2) for p in profiles],
-                                                                dtype=np.int32)])
-        self._hs_confidence = np.concatenate([self._hs_confidence, np.array(
-            [p.hs.confidence for p in profiles], dtype=np.float32)])
-        self._certificates = np.concatenate([self._certificates, np.array(
-            [self._certificate_mask(p) for p in profiles], dtype=np.int64)])
-        self._country = np.concatenate([self._country, country_codes([p.record.country for p in profiles])])
+        for name in ("heading", "chapter", "hs_confidence", "certificates", "country"):
+            setattr(self, f"_{name}", np.concatenate([getattr(self, f"_{name}")] + [getattr(r, name) for r in reads]))
         self._alive = np.concatenate([self._alive, np.ones(len(profiles), dtype=bool)])
+        self._cached = {}
 
     def _compact_when_fragmented(self) -> None:
         """Merge segments and drop removed rows once there are many small segments or many removed
@@ -199,6 +271,7 @@ class _Index:
         for name in ("_heading", "_chapter", "_hs_confidence", "_certificates", "_country", "_alive",
                      "_stored_row"):
             setattr(self, name, getattr(self, name)[keep])
+        self._cached = {}
 
     @property
     def records(self) -> tuple:
@@ -260,28 +333,33 @@ class _Index:
 
     # -- stage one ---------------------------------------------------------------------------
     def _concept_rows(self, profiles: Sequence[Profile]) -> sp.csr_matrix:
-        rows, cols, vals = [], [], []
-        for row, p in enumerate(profiles):
-            weights = {c: w for c, w in p.weights.items() if c in self._concept_column}
-            norm = np.sqrt(sum(w * w for w in weights.values()))
-            for name, weight in weights.items():
-                rows.append(row)
-                cols.append(self._concept_column[name])
-                vals.append(weight / norm)
-        return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
-                             shape=(len(profiles), max(1, len(self._concept_column))))
+        return _concept_matrix(profiles, self._concept_column)
 
-    def _hs_stage_one(self, query: Profile) -> np.ndarray:
+    def _memo(self, key, build):
+        """A per-query array that depends only on ``key`` and the catalogue (many queries share it:
+        the same certificates and country, the same HS chapter); forgotten when the catalogue changes."""
+        cached = self.__dict__.setdefault("_cached", {})
+        found = cached.get(key)
+        if found is None:
+            if len(cached) > 1024:
+                cached.clear()
+            found = cached[key] = build()
+        return found
+
+    def _hs_stage_one(self, query: Profile) -> tuple[np.ndarray, np.ndarray] | None:
+        """Stage one's HS signal as ``(positions, values)``: only rows of the query's chapter get
+        one (a heading lies inside its chapter), so the rest of the catalogue is not touched."""
         code = query.hs.code
         if not code:
-            return np.zeros(len(self._ids), dtype=np.float32)
+            return None
         heading, chapter = _hs_ints(code, 4), _hs_ints(code, 2)
-        sure = {d: np.minimum(self._hs_confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
-        fit = np.where(self._chapter == chapter, np.float32(0.35 if heading >= 0 else 0.5) * sure[2],
-                       np.float32(0))
+        rows = self._memo(("chapter", chapter), lambda: np.flatnonzero(self._chapter == chapter))
+        confidence = self._hs_confidence[rows]
+        sure = {d: np.minimum(confidence, np.float32(query.hs.confidence_at(d))) for d in (2, 4)}
+        fit = np.float32(0.35 if heading >= 0 else 0.5) * sure[2]
         if heading >= 0:
-            fit = np.where(self._heading == heading, sure[4], fit)
-        return fit
+            fit = np.where(self._heading[rows] == heading, sure[4], fit)
+        return rows, fit
 
     def _stage_one(self, queries: Sequence[Profile], query_text: dict) -> np.ndarray:
         w = {n: max(self.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}
@@ -297,13 +375,21 @@ class _Index:
             parts.append(scores)
         dense = np.concatenate(parts, axis=1) if parts else np.zeros((len(queries), 0), dtype=np.float32)
         for i, query in enumerate(queries):
-            dense[i] += w["hs"] * self._hs_stage_one(query)
+            hs = self._hs_stage_one(query)
+            if hs is not None:
+                dense[i, hs[0]] += w["hs"] * hs[1]
         return dense
 
     # -- stage two ---------------------------------------------------------------------------
+    def _eligible_alive(self, query: Profile) -> tuple[np.ndarray, int]:
+        """Rows the query may be matched with (and not removed), and how many; shared by queries
+        with the same certificates and country."""
+        key = ("eligible", self._certificate_mask(query, query=True), query.record.country)
+        return self._memo(key, lambda: (lambda ok: (ok, int(ok.sum())))(self._eligible(query) & self._alive))
+
     def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[Match]:
-        ok = self._eligible(query) & self._alive
-        ranked = self._proposable(query, np.where(ok, row, -np.inf), int(ok.sum()), query_text, k)
+        ok, available = self._eligible_alive(query)
+        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_text, k)
         return [self._match(query, position, self._parts(position, query, text_value), query_text)
                 for _, _, position, text_value in ranked[:k]]
 

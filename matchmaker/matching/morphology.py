@@ -149,8 +149,8 @@ def known(word: str, language: str) -> bool:
         if stemmer.get_dictionary().contains(word):
             return True
         # Without an affix Sastrawi finds no other root (see lemma); skipping it spares the slowest
-        # call of a build on a catalogue full of typos.
-        return bool(_INDONESIAN_AFFIX.search(word)) and stemmer.get_dictionary().contains(stemmer.stem_word(word))
+        # call of a build on a catalogue full of typos. With one, lemma (cached) has its root.
+        return bool(_INDONESIAN_AFFIX.search(word)) and stemmer.get_dictionary().contains(lemma(word, "id"))
     return False
 
 

@@ -10,16 +10,17 @@ import multiprocessing
 import os
 import threading
 from collections import Counter
+from itertools import filterfalse, repeat
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Mapping, Sequence, Union
+from functools import lru_cache, partial
+from typing import Callable, Mapping, Sequence, TypeVar, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
 from matchmaker.matching.concepts import BROADER, ConceptHit, ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, infer_hs
-from matchmaker.matching.normalise import STOPWORDS, detect_language, normalise, phonetic, stem, \
-    transliterate
+from matchmaker.matching.normalise import STOPWORDS, clause_tokens, detect_language, normalise, phonetic, \
+    stem, transliterate
 from matchmaker.matching.records import Demand, Product
 
 __all__ = ["Profile", "build_profile", "word_grams", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
@@ -34,9 +35,10 @@ CLAUSE_WEIGHT = 0.25
 BROADER_WEIGHT = 0.5
 
 Record = Union[Product, Demand]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     record: Record
     language: str
@@ -80,55 +82,76 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
 
 PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs more than it saves
 _CHUNK = 2_000
-_shared: tuple = ()      # (records, vocabulary) handed to forked workers without pickling them
+_shared: tuple = ()      # (records, read) handed to forked workers without pickling them
 
 
-def _build_chunk(bounds: tuple[int, int]) -> list[Profile]:
-    records, vocabulary = _shared
-    return [build_profile(r, vocabulary) for r in records[bounds[0]:bounds[1]]]
+def _read_chunk(bounds: tuple[int, int]):
+    records, read = _shared
+    return read(records[bounds[0]:bounds[1]])
 
 
-def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
-                   workers: int | None = None) -> list[Profile]:
-    """Profiles of many records, in order; from ``PARALLEL_FROM`` records on, read in ``workers``
-    forked processes (default: the machine's processors, at most 4), each warming its own word
-    caches. Falls back to one process where forking is not possible (no ``fork`` start method,
-    a daemonic worker, a thread other than the main one)."""
+def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
+                   workers: int | None = None) -> list[tuple[tuple[int, int], T]]:
+    """``read`` applied to consecutive chunks of ``records``: ``((start, stop), result)`` in order.
+    From ``PARALLEL_FROM`` records on, chunks are read in ``workers`` forked processes (default: the
+    machine's processors, at most 4), each warming its own word caches, and the results come back
+    pickled (so ``read`` should return compact things). Falls back to one process where forking
+    is not possible (no ``fork`` start method, a daemonic worker, a thread other than the main one)."""
     global _shared
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods() \
+    size = max(1, min(_CHUNK, -(-len(records) // max(workers, 1))))  # at least one chunk per worker
+    bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
+    if workers > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods() \
             and threading.current_thread() is threading.main_thread():
-        bounds = [(start, min(start + _CHUNK, len(records))) for start in range(0, len(records), _CHUNK)]
-        _shared = (records, vocabulary)
+        _shared = (records, read)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return [p for chunk in pool.imap(_build_chunk, bounds) for p in chunk]
+            with multiprocessing.get_context("fork").Pool(min(workers, len(bounds))) as pool:
+                return list(zip(bounds, pool.imap(_read_chunk, bounds)))
         except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
             pass
         finally:
             _shared = ()
+    return [(b, read(records[b[0]:b[1]])) for b in bounds]
+
+
+def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
+                   workers: int | None = None) -> list[Profile]:
+    """Profiles of many records, in order (see ``read_in_chunks``)."""
+    chunks = read_in_chunks(partial(_profiles_of, vocabulary=vocabulary), records, workers=workers)
+    return [p for _, chunk in chunks for p in chunk]
+
+
+def _profiles_of(records: Sequence[Record], vocabulary: ConceptVocabulary) -> list[Profile]:
     return [build_profile(r, vocabulary) for r in records]
+
+
+_STOP = {language: words | STOPWORDS["ru"] for language, words in STOPWORDS.items()}
+_STOP_RU = STOPWORDS["ru"]
 
 
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     """Read a product or a request once for every component."""
-    text = normalise(f"{record.title} {record.description or ''}")
-    all_words = text.split()
-    language = detect_language(all_words, record.language)
-    stop = STOPWORDS.get(language, frozenset()) | STOPWORDS["ru"]
+    text = f"{record.title}; {record.description or ''}"
+    words, clauses = clause_tokens(text)
+    # The words of the whole text are those of its clauses (only a Greek capital sigma lower-cases
+    # differently at a clause's end).
+    all_words = normalise(f"{record.title} {record.description or ''}").split() if "Σ" in text else words
+    detected = detect_language(all_words)
+    language = record.language or detected
+    stop = _STOP.get(language, _STOP_RU)
     content = [w for w in all_words if w not in stop]
-    hits = tuple(vocabulary.tag(f"{record.title}; {record.description or ''}"))
+    hits = tuple(vocabulary.tag_words(words, clauses, language=detected if all_words is words else None))
     named = tuple(h for h in hits if h.how != BROADER)  # HS and sector come from what is named
     if record.hs_code:
-        hs = HsGuess(record.hs_code, 1.0, "given")
+        hs = _given(record.hs_code)
     else:
-        hs = infer_hs(named, vocabulary)
+        hs = _inferred(named, vocabulary)
     return Profile(
         record=record,
         language=language,
-        words=tuple(stem(w, language) for w in content),
-        spelled=tuple(w for w in content if not w.isdigit()),
+        words=tuple(map(stem, content, repeat(language, len(content)))),
+        spelled=tuple(filterfalse(str.isdigit, content)),
         hits=hits,
         concepts=frozenset(h.concept for h in hits),
         weights=_weights(hits),
@@ -136,3 +159,19 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         sector=_sector(hs, named, vocabulary),
         title_key=transliterate(normalise(record.title)),
     )
+
+
+@lru_cache(maxsize=4096)
+def _given(code: str) -> HsGuess:
+    return HsGuess(code, 1.0, "given")
+
+
+def _inferred(named: tuple[ConceptHit, ...], vocabulary: ConceptVocabulary) -> HsGuess:
+    """``infer_hs``, remembered per vocabulary for each distinct list of named concepts."""
+    cache = vocabulary.__dict__.setdefault("_inferred_hs", {})
+    found = cache.get(named)
+    if found is None:
+        if len(cache) > 100_000:
+            cache.clear()
+        found = cache[named] = infer_hs(named, vocabulary)
+    return found

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import chain
 from functools import lru_cache
 from typing import Callable, Sequence
 
@@ -34,7 +35,7 @@ from matchmaker.matching.explain import Phrase
 from matchmaker.matching.normalise import normalise, stem
 from matchmaker.matching.profile import Profile, word_grams
 
-__all__ = ["TextModel", "WORD_SHARE", "Rows"]
+__all__ = ["TextModel", "WORD_SHARE", "Rows", "local_counts"]
 
 WORD_SHARE = 0.5
 _BLOCKS = ("words", "grams")
@@ -96,6 +97,25 @@ class _Block:
         matrix.data = (1.0 + np.log(matrix.data)).astype(np.float32)
         return matrix
 
+    def absorb(self, names: Sequence[str], counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Term-frequency rows of texts counted over their own feature list (``local_counts``), in
+        this block's columns; unseen features get new columns in the order of ``names``, which is
+        the order ``tf_rows`` would give them, so the columns do not depend on how a catalogue was
+        cut into chunks."""
+        columns, mapping = self.columns, np.empty(len(names), dtype=np.int32)
+        for i, feature in enumerate(names):
+            column = columns.get(feature)
+            if column is None:
+                column = columns[feature] = len(self.names)
+                self.names.append(feature)
+            mapping[i] = column
+        matrix = sp.csr_matrix((counts.data, mapping[counts.indices], counts.indptr),
+                               shape=(counts.shape[0], len(self.names)))
+        matrix.has_sorted_indices = False
+        matrix.sort_indices()
+        matrix.data = (1.0 + np.log(matrix.data)).astype(np.float32)
+        return matrix
+
     def count(self, rows: sp.csr_matrix, sign: int) -> None:
         """Add (``sign`` 1) or remove (-1) catalogue rows from the document frequencies."""
         if len(self.df) < len(self.names):
@@ -152,6 +172,34 @@ class _Block:
 _ROWS_AT_ONCE = 5_000
 
 
+def local_counts(documents: Sequence[Sequence[str]], expand: Callable[[str], tuple[str, ...]]) \
+        -> tuple[list[str], sp.csr_matrix]:
+    """How often each feature occurs in each document, over the documents' own feature list (in
+    order of first occurrence, each token's features in ``expand`` order): what a worker process
+    sends back instead of the tokens. ``_Block.absorb`` turns it into rows of an index."""
+    # dict.fromkeys and map keep the work per token in C; Python runs once per distinct token.
+    tokens = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
+    ids = np.fromiter(map(tokens.__getitem__, chain.from_iterable(documents)), dtype=np.int64,
+                      count=sum(map(len, documents)))
+    expanded = [expand(t) for t in tokens]
+    features = {f: i for i, f in enumerate(dict.fromkeys(chain.from_iterable(expanded)))}
+    lengths = np.fromiter(map(len, expanded), dtype=np.int64, count=len(expanded))
+    starts = np.zeros(len(expanded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    flat = np.fromiter(map(features.__getitem__, chain.from_iterable(expanded)), dtype=np.int32,
+                       count=int(starts[-1]))
+    per_token = lengths[ids] if len(ids) else np.zeros(0, dtype=np.int64)
+    total = int(per_token.sum())
+    first = np.repeat(starts[ids] - (np.cumsum(per_token) - per_token), per_token)
+    columns = flat[first + np.arange(total)] if total else np.zeros(0, dtype=np.int32)
+    doc_of_token = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d) for d in documents])
+    rows = np.repeat(doc_of_token, per_token)
+    matrix = sp.csr_matrix((np.ones(total, dtype=np.float32), (rows, columns)),
+                           shape=(len(documents), len(features)))
+    matrix.sum_duplicates()
+    return list(features), matrix
+
+
 def _wider(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
     return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
 
@@ -192,6 +240,17 @@ class TextModel:
             width = len(self.blocks[n].names)
             stacked[n] = sp.vstack([_wider(piece, width) for piece in pieces], format="csr") if len(pieces) > 1 \
                 else pieces[0] if pieces else sp.csr_matrix((0, width), dtype=np.float32)
+        return Rows(stacked["words"], stacked["grams"])
+
+    def absorb(self, parts: Sequence[tuple[tuple[list[str], sp.csr_matrix], tuple[list[str], sp.csr_matrix]]]) -> Rows:
+        """Rows of catalogue texts read in chunks: for each chunk, the ``local_counts`` of its stems
+        and of its spelling grams (new features get columns; counts are not changed)."""
+        stacked = {}
+        for k, n in enumerate(_BLOCKS):
+            pieces = [self.blocks[n].absorb(*part[k]) for part in parts]
+            width = len(self.blocks[n].names)
+            stacked[n] = sp.vstack([_wider(piece, width) for piece in pieces], format="csr") if len(pieces) > 1 \
+                else _wider(pieces[0], width) if pieces else sp.csr_matrix((0, width), dtype=np.float32)
         return Rows(stacked["words"], stacked["grams"])
 
     def count(self, rows: Rows, sign: int) -> None:
