@@ -154,3 +154,29 @@ def test_matching_fits_when_it_must_even_where_search_may_not(app, make, db, cat
             assert matches.for_item(session, "request", request)
     finally:
         web.extensions["db_engine"].dispose()
+
+
+def test_a_rebuild_right_after_an_import_leaves_the_matching_job_its_rows(app, make, db):
+    """The import's rows are still the matching job's to read when an index rebuild prunes the log,
+    even before the job's first run has recorded where it is."""
+    from matchmaker.models import DerivedPosition, Match
+    from matchmaker.services import jobs
+    from sqlmodel import select
+
+    app.config["MATCHING_MODE"] = "worker"  # nothing matches until the worker runs, as in production
+    jobs.init_app(app)
+    make.schedules_matching = True
+    exporter, buyer = make.organisation(), make.organisation(kind="buyer", country="KZ")
+    products = [make.product(exporter, title=title, description="") for title in TITLES[:3]]
+    make.request(buyer, title="Teak dining chairs for a hotel in Astana")
+    assert db.get(DerivedPosition, "matching") is None
+
+    for side in index_store.SIDES:
+        index_store.rebuild(db, side)
+    assert index_store.prune_log(db, _store(app)) == 0
+    assert changes.since(db, 0).products == {p.id for p in products}
+
+    with app.app_context():
+        jobs.run_matching(app.extensions["db_engine"])
+    db.expire_all()
+    assert db.exec(select(Match)).all(), "the imported items were matched"

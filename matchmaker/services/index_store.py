@@ -343,10 +343,15 @@ def prune_log(session: Session, store: Store) -> int:
 
     from matchmaker.models import CatalogueChange
 
+    from matchmaker.services.matches import MATCHING
+
     floor = store.oldest_kept()
     slowest = session.exec(select(func.min(DerivedPosition.seq))).one()
     if slowest is not None:
         floor = min(floor, slowest)
+    # The matching job consumes the log from the start, even before its first run records where it
+    # is: an import followed at once by a rebuild must not lose the import's rows to it.
+    floor = min(floor, changes.position(session, MATCHING))
     result = session.exec(delete(CatalogueChange).where(CatalogueChange.seq < floor))
     session.commit()
     return result.rowcount or 0
