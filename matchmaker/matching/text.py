@@ -84,16 +84,7 @@ class _Block:
         np.cumsum(lengths, out=starts[1:])
         flat = np.concatenate(tables) if tables else np.zeros(0, dtype=np.int32)
         ids = np.array(token_ids, dtype=np.int64)
-        per_token = lengths[ids] if len(ids) else np.zeros(0, dtype=np.int64)
-        total = int(per_token.sum())
-        # position of each emitted feature inside ``flat``
-        first = np.repeat(starts[ids] - (np.cumsum(per_token) - per_token), per_token)
-        columns = flat[first + np.arange(total)] if total else np.zeros(0, dtype=np.int32)
-        doc_of_token = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d) for d in documents])
-        rows = np.repeat(doc_of_token, per_token)
-        matrix = sp.csr_matrix((np.ones(total, dtype=np.float32), (rows, columns)),
-                               shape=(len(documents), len(self.names)))
-        matrix.sum_duplicates()
+        matrix = _counts(documents, ids, lengths, starts, flat, len(self.names))
         matrix.data = (1.0 + np.log(matrix.data)).astype(np.float32)
         return matrix
 
@@ -188,16 +179,24 @@ def local_counts(documents: Sequence[Sequence[str]], expand: Callable[[str], tup
     np.cumsum(lengths, out=starts[1:])
     flat = np.fromiter(map(features.__getitem__, chain.from_iterable(expanded)), dtype=np.int32,
                        count=int(starts[-1]))
+    return list(features), _counts(documents, ids, lengths, starts, flat, len(features))
+
+
+def _counts(documents: Sequence[Sequence[str]], ids: np.ndarray, lengths: np.ndarray, starts: np.ndarray,
+            flat: np.ndarray, width: int) -> sp.csr_matrix:
+    """Feature counts per document, assembled with numpy (no Python per token): the batch's tokens,
+    in document order, are ``ids`` into a table whose entry ``i`` lists its feature columns as
+    ``flat[starts[i]:starts[i] + lengths[i]]``."""
     per_token = lengths[ids] if len(ids) else np.zeros(0, dtype=np.int64)
     total = int(per_token.sum())
+    # position of each emitted feature inside ``flat``
     first = np.repeat(starts[ids] - (np.cumsum(per_token) - per_token), per_token)
     columns = flat[first + np.arange(total)] if total else np.zeros(0, dtype=np.int32)
     doc_of_token = np.repeat(np.arange(len(documents), dtype=np.int32), [len(d) for d in documents])
     rows = np.repeat(doc_of_token, per_token)
-    matrix = sp.csr_matrix((np.ones(total, dtype=np.float32), (rows, columns)),
-                           shape=(len(documents), len(features)))
+    matrix = sp.csr_matrix((np.ones(total, dtype=np.float32), (rows, columns)), shape=(len(documents), width))
     matrix.sum_duplicates()
-    return list(features), matrix
+    return matrix
 
 
 def _wider(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
