@@ -78,6 +78,20 @@ def build_catalogue(rows: dict[str, str], language: str, rng: random.Random) -> 
     return products
 
 
+def benchmark_sets(data: Path, *, seed: int, requests: int,
+                   split: str = "all") -> tuple[dict[str, list[Product]], dict[str, list[Demand]]]:
+    """The catalogues (by language) and the requests (by pair, "ru->en"...) of a run: the same draws,
+    in the same order, for every script that measures on them (quality.py, search_quality.py)."""
+    rng = random.Random(seed)
+    sources = {"en": dict(hs_english(data)), "id": dict(btki(data, "description_id"))}
+    request_sources = {"ru": dict(tnved_russian(data)), "en": dict(btki(data, "description_en")),
+                       "id": sources["id"]}
+    catalogues = {lang: build_catalogue(rows, lang, rng) for lang, rows in sources.items()}
+    drawn = {f"{source}->{target}": build_requests(request_sources[source], source, requests, rng, split)
+             for source, target in PAIRS}
+    return catalogues, drawn
+
+
 def build_requests(rows: dict[str, str], language: str, n: int, rng: random.Random,
                    split: str = "all") -> list[Demand]:
     codes = sorted(c for c in rows if in_scope(c, SECTOR))
@@ -181,11 +195,7 @@ def main() -> int:
         print(f"No reference data at {args.data.resolve()}: the quality benchmark needs ../shared/data "
               "(see benchmarks/README.md). Nothing measured.")
         return 0
-    rng = random.Random(args.seed)
-    sources = {"en": dict(hs_english(args.data)), "id": dict(btki(args.data, "description_id"))}
-    request_sources = {"ru": dict(tnved_russian(args.data)), "en": dict(btki(args.data, "description_en")),
-                       "id": sources["id"]}
-    catalogues = {lang: build_catalogue(rows, lang, rng) for lang, rows in sources.items()}
+    catalogues, requests = benchmark_sets(args.data, seed=args.seed, requests=args.requests, split=args.split)
     started = time.perf_counter()
     weights = parse_weights(args.weights)
     engines = {lang: ProductIndex(products, weights=weights) for lang, products in catalogues.items()}
@@ -200,7 +210,7 @@ def main() -> int:
     proposals = Proposals()
     for source, target in PAIRS:
         pair = f"{source}->{target}"
-        demands = build_requests(request_sources[source], source, args.requests, rng, args.split)
+        demands = requests[pair]
         products = catalogues[target]
         by_id = {p.id: p for p in products}
         for name in ("engine", "baseline"):

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import re
 import sys
 import tempfile
@@ -41,8 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nomenclatures import btki, hs_english, tnved_russian  # noqa: E402
-from quality import PAIRS, build_catalogue, build_requests, metrics, relevance, split_of  # noqa: E402
+from quality import PAIRS, benchmark_sets, metrics, relevance, split_of  # noqa: E402
 from search import fresh_database  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -176,16 +174,11 @@ def main() -> int:
     if not (args.data / "hs2022_harmonized-system.csv").exists():
         print(f"No reference data at {args.data.resolve()}: see benchmarks/README.md. Nothing measured.")
         return 0
-    # The same draws, in the same order, as quality.py: the same catalogues and the same requests.
-    rng = random.Random(args.seed)
-    sources = {"en": dict(hs_english(args.data)), "id": dict(btki(args.data, "description_id"))}
-    request_sources = {"ru": dict(tnved_russian(args.data)), "en": dict(btki(args.data, "description_en")),
-                       "id": sources["id"]}
-    catalogues = {lang: build_catalogue(rows, lang, rng) for lang, rows in sources.items()}
+    # The same catalogues and requests as quality.py.
+    catalogues, requests = benchmark_sets(args.data, seed=args.seed, requests=args.requests)
     by_target: dict[str, dict[str, list[Demand]]] = {}
     for source, target in PAIRS:
-        demands = build_requests(request_sources[source], source, args.requests, rng)
-        by_target.setdefault(target, {})[f"{source}->{target}"] = demands
+        by_target.setdefault(target, {})[f"{source}->{target}"] = requests[f"{source}->{target}"]
     results: dict = {}
     seconds = {"search": 0.0, "queries": 0}
     started = time.perf_counter()
