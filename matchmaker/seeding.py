@@ -20,6 +20,7 @@ from matchmaker.config import PROJECT_ROOT
 from matchmaker.db import transaction
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User, derive_sector
 from matchmaker.schemas import ProductIn, RequestIn
+from matchmaker.services import changes
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -75,11 +76,19 @@ def load_demo_data(session: Session, *, seeds_dir: Path = SEEDS_DIR, progress: b
         for row in users:
             _upsert_user(session, row, orgs, password_hash)
         bar = tqdm(total=len(products) + len(requests), desc="demo data", disable=not progress, unit="item")
-        for kind, schema, rows in ((ProductProfile, ProductIn, products), (BuyingRequest, RequestIn, requests)):
+        loaded = {}
+        for side, kind, schema, rows in (("products", ProductProfile, ProductIn, products),
+                                         ("requests", BuyingRequest, RequestIn, requests)):
+            items = []
             for row in rows:
-                _upsert_item(session, kind, schema, row, orgs)
+                items.append(_upsert_item(session, kind, schema, row, orgs))
                 bar.update()
+            session.flush()
+            loaded[side] = [item.id for item in items]
         bar.close()
+        # Logged like every other write path (a reload may have changed or withdrawn an item), so the
+        # matching job, the shared indexes and their first snapshot see the demo catalogue as a save.
+        changes.record(session, **loaded)
     return {"organisations": len(organisations), "users": len(users), "products": len(products),
             "requests": len(requests)}
 
@@ -103,7 +112,7 @@ def _upsert_user(session: Session, row: dict, orgs: dict[str, Organisation], pas
     session.add(user)
 
 
-def _upsert_item(session: Session, kind, schema, row: dict, orgs: dict[str, Organisation]) -> None:
+def _upsert_item(session: Session, kind, schema, row: dict, orgs: dict[str, Organisation]):
     org = orgs[row["organisation"]]
     # The seeds pass through the same validation as a form, so demo data can never hold what a user could not type.
     data = schema.model_validate(_blank_to_none({k: v for k, v in row.items() if k not in ("organisation", "status")}))
@@ -115,3 +124,4 @@ def _upsert_item(session: Session, kind, schema, row: dict, orgs: dict[str, Orga
     item.status = row.get("status") or "published"
     derive_sector(item)
     session.add(item)
+    return item

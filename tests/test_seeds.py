@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile, User
 from matchmaker.seeding import DEMO_PASSWORD, load_demo_data
+from matchmaker.services import changes, index_store, jobs
 
 SEED_FILES = ("organisations.json", "users.json", "products.csv", "requests.csv", "curation.json")
 DEMO_LOGINS = {
@@ -113,6 +114,20 @@ def test_init_loads_demo_data_into_an_empty_database_once(runner, db, seeds):
     assert again.exit_code == 0, again.output
     assert "Demo data loaded" not in again.output
     assert counts(db) == loaded
+
+
+def test_init_leaves_the_demo_catalogue_matched_and_its_index_snapshots_written(app, runner, db, seeds):
+    """A fresh `make run` starts from snapshots (no web process fits) and the matching job, which
+    reads the change log, finds the demo catalogue already matched rather than matching it again."""
+    assert runner.invoke(args=["init"]).exit_code == 0
+    published = db.exec(select(func.count()).select_from(ProductProfile)
+                         .where(ProductProfile.status == "published")).one()
+    assert changes.latest(db) >= published > 0  # the demo data went through the log
+    assert changes.position(db, jobs.NAME) == changes.latest(db)
+    store = index_store.store_for(app.extensions["db_engine"])
+    for side in index_store.SIDES:
+        newest, _ = store.snapshots(side)[0]
+        assert newest == changes.latest(db)
 
 
 def test_init_without_demo_data(app, runner, db):
