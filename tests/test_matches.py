@@ -254,3 +254,36 @@ def test_every_stored_match_records_the_index_that_scored_it_and_curators_read_i
     assert refitted != requests
     assert {m.fingerprint for m in _matches(db, request_id=request_id)} <= {refitted,
                                                                            index_store.version(db, "products").fingerprint}
+
+
+def test_a_request_page_reads_its_matches_in_the_same_few_queries_however_many_there_are(app, client, auth,
+                                                                                         make, db):
+    """A buyer's request with 30 proposed suppliers opens as fast as one with 3: the suppliers and
+    their organisations are read with the list, not one query per row."""
+    from sqlalchemy import event
+
+    buyer = make.organisation(kind="buyer", country="KZ")
+    user = make.user(buyer)
+    requests = {n: make.request(buyer, title=f"Teak furniture lot {n}") for n in (3, 30)}
+    for n, request in requests.items():
+        for i in range(n):
+            product = make.product(make.organisation(kind="exporter", country="ID"), title=f"Teak chair {n}-{i}")
+            db.add(Match(product_id=product.id, request_id=request.id, score=0.5 + i / 100))
+    db.commit()
+    auth.login(user.email)
+    for request in requests.values():  # the first pages fill the process's caches (weights, phrases)
+        client.get(f"/requests/{request.id}")
+    statements = []
+    engine = app.extensions["db_engine"]
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 (the statement text)
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        counted = {}
+        for n, request in requests.items():
+            statements.clear()
+            page = client.get(f"/requests/{request.id}")
+            assert page.status_code == 200 and page.text.count('class="why"') == n
+            counted[n] = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert counted[30] == counted[3], counted

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlmodel import Session, col, delete, func, select
 
 from matchmaker.db import transaction
@@ -375,5 +375,8 @@ def counts_for(session: Session, kind: str, item_ids: list[int]) -> dict[int, in
 
 def for_item(session: Session, kind: str, item) -> list[Match]:
     """Every match the item's page lists, best first."""
-    statement = _listed(kind, [item.id]).order_by(col(Match.score).desc(), Match.id)
+    # Each row shows the other side and its organisation: loaded with the list, not a query per row.
+    statement = (_listed(kind, [item.id]).order_by(col(Match.score).desc(), Match.id)
+                 .options(selectinload(Match.product).selectinload(ProductProfile.organisation),
+                          selectinload(Match.request).selectinload(BuyingRequest.organisation)))
     return list(session.exec(statement).all())
