@@ -78,6 +78,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     MATCHING_MODE = os.environ.get("MATCHING_MODE", "")
     MATCHING_QUEUE = os.environ.get("MATCHING_QUEUE", "matching")
+    # The matching process writes a fresh snapshot after this many logged changes (new processes then
+    # start from it and apply fewer deltas; files beyond the newest two are removed).
+    INDEX_SNAPSHOT_EVERY = int(os.environ.get("INDEX_SNAPSHOT_EVERY", "1000"))
     MATCHING_CATCH_UP_S = 10  # the thread's look at the log for changes made by other processes
     MATCHING_JOB_TIMEOUT_S = 1800
     # Links in emails (a mail has no request to take the host from).

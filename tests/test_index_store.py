@@ -180,3 +180,53 @@ def test_a_rebuild_right_after_an_import_leaves_the_matching_job_its_rows(app, m
         jobs.run_matching(app.extensions["db_engine"])
     db.expire_all()
     assert db.exec(select(Match)).all(), "the imported items were matched"
+
+
+def test_a_process_idle_past_a_pruned_log_starts_again_from_the_newest_snapshot(app, make, db, catalogue):
+    """A web process at an old position whose next deltas were pruned (two newer snapshots written
+    meanwhile) must not miss those changes: it reloads the newest snapshot."""
+    org, items = catalogue
+    index_store.rebuild(db, "products")
+    idle = index_store.Store(_store(app).directory)  # another process, at the first snapshot
+    with Session(app.extensions["db_engine"]) as session:
+        assert idle.current(session, "products").applied == changes.latest(db)
+    make.product(org, title="Mahogany writing desk", description="")
+    make.product(org, title="Walnut bookcase", description="")
+    index_store.rebuild(db, "products")
+    index_store.rebuild(db, "requests")
+    make.product(org, title="Cedar chest", description="")
+    index_store.rebuild(db, "products")
+    _store(app).prune(2)  # the oldest kept snapshot is past the desk's row: the log loses it
+    changes.advance(db, "matching", changes.latest(db))
+    db.commit()
+    assert index_store.prune_log(db, _store(app)) > 0
+    with Session(app.extensions["db_engine"]) as session:
+        state = idle.current(session, "products")
+        assert state.applied == changes.latest(db)
+        titles = {str(p.id): p.title for p in db.exec(__import__("sqlmodel").select(ProductProfile)).all()}
+        found = [titles[m.product_id] for m in state.index.top(Demand("q", "mahogany desk"), k=3)]
+    assert found[:1] == ["Mahogany writing desk"]
+
+
+def test_the_matching_process_writes_a_snapshot_every_so_many_changes(app, make, db, catalogue):
+    from matchmaker.services import jobs
+
+    org, _ = catalogue
+    app.config["INDEX_SNAPSHOT_EVERY"] = 3
+    index_store.rebuild(db, "products")
+    index_store.rebuild(db, "requests")
+    first = [seq for seq, _ in _store(app).snapshots("products")]
+    make.schedules_matching = True
+    make.product(org, title="Teak bench", description="")
+    make.product(org, title="Teak stool", description="")
+    jobs.catch_up(app)
+    assert [seq for seq, _ in _store(app).snapshots("products")] == first  # two changes: not yet due
+    make.product(org, title="Teak shelf", description="")
+    jobs.catch_up(app)
+    assert changes.position(db, jobs.NAME) == changes.latest(db)
+    files = _store(app).snapshots("products")
+    assert [seq for seq, _ in files][0] == changes.latest(db) and len(files) <= index_store.KEEP_SNAPSHOTS
+    index_store.forget(app.extensions["db_engine"])  # a process started now loads it: nothing to apply
+    with Session(app.extensions["db_engine"]) as session:
+        state = index_store.store_for(app.extensions["db_engine"]).current(session, "products")
+        assert state.snapshot == state.applied == changes.latest(db)

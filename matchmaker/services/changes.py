@@ -64,6 +64,11 @@ def latest(session: Session) -> int:
     return session.exec(select(func.coalesce(func.max(CatalogueChange.seq), 0))).one()
 
 
+def earliest(session: Session) -> int:
+    """The oldest position still in the log (0 when it is empty): rows before it were pruned."""
+    return session.exec(select(func.coalesce(func.min(CatalogueChange.seq), 0))).one()
+
+
 def since(session: Session, after: int, *, upto: int | None = None) -> Changed:
     """What changed after position ``after`` (up to ``upto``, default the newest)."""
     upto = latest(session) if upto is None else upto

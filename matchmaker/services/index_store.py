@@ -155,7 +155,11 @@ class Store:
         # The store reads in a session of its own: never inside the caller's transaction, and never
         # through the caller's identity map (which may hold its own unsaved changes).
         with state.updating, Session(session.get_bind()) as own:
-            if state.index is None or not _same_weights(state.index, active):
+            # A process that idled while two newer snapshots were written may find the rows after its
+            # position pruned (the log keeps only what the oldest kept snapshot needs): it starts again
+            # from the newest snapshot rather than miss those changes.
+            if state.index is None or not _same_weights(state.index, active) or (
+                    state.applied < latest and changes.earliest(own) > state.applied):
                 self._start(own, state, active, self.may_fit if may_fit is None else may_fit)
             latest = changes.latest(own)
             if state.applied < latest:
@@ -282,6 +286,23 @@ class Store:
         """The log position of the oldest snapshot kept (0 when a side has none)."""
         kept = [self.snapshots(side) for side in SIDES]
         return min((found[-1][0] if found else 0) for found in kept)
+
+
+def snapshot_if_due(session: Session, *, every: int) -> list[Path]:
+    """Write a side's index as a snapshot once this process has applied ``every`` log rows beyond its
+    last one, then keep the newest files only (the matching worker after its runs): a process that
+    starts later applies a few deltas, not the day's. Returns the files written."""
+    store = store_for(session.get_bind())
+    written = []
+    for side in SIDES:
+        state = store.sides[side]
+        if state.index is not None and state.applied - state.snapshot >= every:
+            path = store.save_current(session, side)
+            if path is not None:
+                written.append(path)
+    if written:
+        store.prune()
+    return written
 
 
 def _stamp(session: Session, seq: int) -> str | None:

@@ -43,7 +43,7 @@ from sqlmodel import Session, select
 
 from matchmaker.config import ConfigurationError
 from matchmaker.models import CatalogueChange, DerivedPosition, utcnow
-from matchmaker.services import changes, matches
+from matchmaker.services import changes, index_store, matches
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,7 @@ class Background:
                 with self.app.app_context():
                     self.runs += 1
                     run_matching(engine)
+                    write_due_snapshots(self.app)
             except Exception:  # the thread outlives a database hiccup; the next wake-up retries
                 log.exception("matching thread")
 
@@ -370,10 +371,19 @@ def catch_up(app: Flask) -> int:
     """One run, its errors logged rather than raised (the worker's loop must go on)."""
     try:
         with app.app_context():
-            return run_matching(app.extensions["db_engine"])
+            count = run_matching(app.extensions["db_engine"])
+            write_due_snapshots(app)
+            return count
     except Exception:
         log.exception("matching")
         return 0
+
+
+def write_due_snapshots(app: Flask) -> None:
+    """The process that matches keeps the snapshot files recent (``INDEX_SNAPSHOT_EVERY`` changes)."""
+    with Session(app.extensions["db_engine"]) as session:
+        for path in index_store.snapshot_if_due(session, every=app.config["INDEX_SNAPSHOT_EVERY"]):
+            log.info("index snapshot written: %s", path.name)
 
 
 def work(app: Flask, *, burst: bool = False, interval: Optional[float] = None) -> None:
