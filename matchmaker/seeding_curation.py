@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select, update
 
 from matchmaker.db import transaction
-from matchmaker.models import AuditEvent, BuyingRequest, Introduction, Match, ProductProfile, User, utcnow
+from matchmaker.models import (AuditEvent, BuyingRequest, Introduction, Match, Notification, ProductProfile, User,
+                               utcnow)
 from matchmaker.seeding import SEEDS_DIR
 from matchmaker.services import audit, curation
 
@@ -80,11 +81,17 @@ def _play(session: Session, match: Match, entry: dict, users: dict[str, User], n
         deal_date = (now - timedelta(days=step["deal_days_ago"])).date() if "deal_days_ago" in step else None
         existing = curation.introduction_for(session, match.id)
         before = _times(existing)
+        last_notification = session.exec(select(func.max(Notification.id))).one() or 0
         introduction = curation.move(
             session, match_id=match.id, user_id=users[step["by"]].id, action=step["action"],
             note=step.get("note", ""), reason=step.get("reason"), deal_value_usd=step.get("deal_value_usd"),
             deal_date=deal_date, today=now.date())
         _backdate(session, introduction, before, at, proposed if existing is None else None)
+        # The parties were told when the step happened, not when the demo was loaded: a notification
+        # list where everything is "just now" tells a new user nothing about the pipeline's pace.
+        with transaction(session):
+            session.exec(update(Notification).where(col(Notification.id) > last_notification)
+                         .values(created_at=at))
 
 
 def _times(introduction: Optional[Introduction]) -> dict[str, Optional[datetime]]:

@@ -11,7 +11,7 @@ from statistics import median
 import pytest
 from sqlmodel import func, select
 
-from matchmaker.models import AuditEvent, Introduction, Organisation, User
+from matchmaker.models import AuditEvent, Introduction, Notification, Organisation, User
 from matchmaker.seeding_curation import load_demo_queue
 from matchmaker.stages import Stage
 
@@ -39,6 +39,9 @@ def test_init_loads_a_queue_with_every_stage_once(runner, client, auth, db, seed
         times = [e.created_at for e in events]
         assert times == sorted(times)
         assert introduction.proposed_at <= times[0]
+    # The parties' notifications carry the day each step happened, weeks apart, not the loading time.
+    told = [n.created_at for n in db.exec(select(Notification)).all()]
+    assert told and (max(told) - min(told)).days >= 14 and len({t.date() for t in told}) >= 5
     # Deals: realistic values, dates spread over months; time to introduction varies.
     won = db.exec(select(Introduction).where(Introduction.stage == "won")).all()
     assert all(1_000 <= w.deal_value_usd <= 1_000_000 for w in won)
