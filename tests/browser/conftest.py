@@ -15,14 +15,38 @@ from werkzeug.serving import make_server
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+class _InFlight:
+    """Counts the requests being answered, so the test can wait for the last one to finish: a request
+    still writing when the next test's data is made (its tables cleared, ids reused) would write into it."""
+
+    def __init__(self, app):
+        self.app, self.count, self.idle = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            return list(self.app(environ, start_response))  # the whole body, before it counts as done
+        finally:
+            with self.idle:
+                self.count -= 1
+                self.idle.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout)
+
+
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    served = _InFlight(app)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    assert served.wait_until_idle(60), "a request to the live server was still running 60 s after the test"
 
 
 @pytest.fixture(scope="session")

@@ -61,9 +61,22 @@ class Words:
         return words
 
 
-def person(browser, live_server, email):
-    """A browser of this person's own (own cookies, own session), signed in."""
-    page = browser.new_context().new_page()
+@pytest.fixture
+def person(browser, live_server):
+    """``person(email)``: a browser of this person's own (own cookies, own session), signed in; closed
+    after the test, so none of its pages still asks the server anything."""
+    contexts = []
+
+    def sign_in(email):
+        contexts.append(browser.new_context())
+        return _signed_in(contexts[-1].new_page(), live_server, email)
+
+    yield sign_in
+    for context in contexts:
+        context.close()
+
+
+def _signed_in(page, live_server, email):
     page.set_default_timeout(10_000)
     page.goto(f"{live_server}/login")
     page.fill("#email", email)
@@ -81,7 +94,7 @@ def click_button(page, scope, words):
 
 
 @pytest.mark.parametrize("lang", ["en", "id", "ru", "kk"])
-def test_a_curator_runs_the_loop_from_proposal_to_won_deal(browser, live_server, make, db, app, client, lang):
+def test_a_curator_runs_the_loop_from_proposal_to_won_deal(person, live_server, make, db, app, client, lang):
     w = Words(app, lang)
     exporter = make.organisation(kind="exporter", country="ID", name="PT Jepara Jati",
                                  contact_email="sales@jeparajati.example")
@@ -108,7 +121,7 @@ def test_a_curator_runs_the_loop_from_proposal_to_won_deal(browser, live_server,
     day = (date.today() + timedelta(days=14)).isoformat()
 
     # --- The buyer reads the proposed supplier on its request and asks for an introduction (htmx). ---
-    buyer_page = person(browser, live_server, buyer.email)
+    buyer_page = person(buyer.email)
     assert buyer_page.locator("html").get_attribute("lang") == lang  # the account's language, at login
     buyer_page.goto(f"{live_server}/requests/{request.id}")
     proposal = buyer_page.locator(".match-list li").first
@@ -126,7 +139,7 @@ def test_a_curator_runs_the_loop_from_proposal_to_won_deal(browser, live_server,
     assert "sales@jeparajati.example" not in buyer_page.content()
 
     # --- The curator switches to the language, finds the asked-about match first and introduces it. ---
-    curator_page = person(browser, live_server, curator.email)
+    curator_page = person(curator.email)
     curator_page.select_option("#locale", lang)
     with curator_page.expect_navigation():
         curator_page.click("form:has(#locale) button[type=submit]")
@@ -149,7 +162,7 @@ def test_a_curator_runs_the_loop_from_proposal_to_won_deal(browser, live_server,
     assert _locale_of(db, curator.id) == lang  # the selector saved the choice
 
     # --- The supplier is told, opens the match from the notification and accepts. ---
-    supplier_page = person(browser, live_server, supplier.email)
+    supplier_page = person(supplier.email)
     supplier_page.click("nav.mainnav a[href='/notifications']")
     assert supplier_page.locator("h1").inner_text() == H1[lang]["notifications"]
     supplier_page.locator(f".notification-list a[href='/matches/{match.id}']").first.click()
