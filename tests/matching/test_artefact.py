@@ -210,3 +210,35 @@ def test_rows_built_in_pieces_rank_as_at_once(market, vocabulary, monkeypatch):
     whole = tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
     monkeypatch.setattr(text, "_ROWS_AT_ONCE", 7)
     assert tops(ProductIndex(first, vocabulary=vocabulary), demands[:15]) == whole
+
+
+@pytest.mark.parametrize("side", ["products", "demands"])
+def test_a_batch_ranked_in_worker_processes_gives_the_same_matches(market, vocabulary, monkeypatch, side):
+    from matchmaker.matching import index as engine
+
+    first, later, demands = market
+    catalogue, queries, cls = (first, demands, ProductIndex) if side == "products" else \
+        (demands, first[:60], DemandIndex)
+    built = cls(catalogue, vocabulary=vocabulary)
+    alone = list(built.top_many(queries, k=5))
+    monkeypatch.setattr(engine, "PARALLEL_QUERIES_FROM", 2)
+    monkeypatch.setattr(engine, "CHUNK", 7)  # several chunks per worker, finished in any order
+    done = []
+    forked = list(built.top_many(queries, k=5, progress=done.append))
+    assert sum(len(m) for _, m in alone) > 30  # not vacuous
+    assert forked == alone  # the same records, matches, scores and explanations, in input order
+    assert sum(done) == len(queries) and len(done) > 1
+
+
+def test_a_forked_batch_stopped_early_gives_what_it_gave(market, vocabulary, monkeypatch):
+    from matchmaker.matching import index as engine
+
+    first, _, demands = market
+    built = ProductIndex(first, vocabulary=vocabulary)
+    monkeypatch.setattr(engine, "PARALLEL_QUERIES_FROM", 2)
+    monkeypatch.setattr(engine, "CHUNK", 4)
+    batch = built.top_many(demands, k=3)
+    head = [next(batch) for _ in range(5)]
+    batch.close()  # stops the workers instead of waiting for them
+    assert [(d.id, [m.product_id for m in found]) for d, found in head] == \
+        [(d.id, [m.product_id for m in built.top(d, k=3)]) for d in demands[:5]]
