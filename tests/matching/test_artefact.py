@@ -242,3 +242,16 @@ def test_a_forked_batch_stopped_early_gives_what_it_gave(market, vocabulary, mon
     batch.close()  # stops the workers instead of waiting for them
     assert [(d.id, [m.product_id for m in found]) for d, found in head] == \
         [(d.id, [m.product_id for m in built.top(d, k=3)]) for d in demands[:5]]
+
+
+def test_profiles_come_back_from_a_pickle_equal_and_sharing_their_hits(market, vocabulary):
+    import pickle
+
+    from matchmaker.matching.profile import build_profile
+
+    first, _, _ = market
+    profiles = [build_profile(p, vocabulary) for p in first[:50]]
+    back = pickle.loads(pickle.dumps(profiles))
+    assert back == profiles and sum(len(p.hits) for p in back) > 20
+    again = pickle.loads(pickle.dumps(profiles))  # read in another chunk: the same hit objects
+    assert all(a is b for p, q in zip(back, again) for a, b in zip(p.hits, q.hits))
