@@ -255,3 +255,14 @@ def test_profiles_come_back_from_a_pickle_equal_and_sharing_their_hits(market, v
     assert back == profiles and sum(len(p.hits) for p in back) > 20
     again = pickle.loads(pickle.dumps(profiles))  # read in another chunk: the same hit objects
     assert all(a is b for p, q in zip(back, again) for a, b in zip(p.hits, q.hits))
+
+
+def test_profiles_read_in_worker_processes_are_those_read_here(market, vocabulary):
+    first, later, _ = market
+    records = first + later
+    forked = ProductIndex(vocabulary=vocabulary).fit(records, workers=2)
+    alone = ProductIndex(vocabulary=vocabulary).fit(records, workers=1)
+    assert forked.profiles == alone.profiles and forked.profiles[0].record is records[0]
+    for block in ("words", "grams"):
+        assert forked.text.blocks[block].names == alone.text.blocks[block].names
+        assert (forked._segments[0].text.tf[block] != alone._segments[0].text.tf[block]).nnz == 0
