@@ -6,6 +6,7 @@ with like and both search directions share one code path.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -121,11 +122,15 @@ def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) ->
         yield from map(work, items)
         return
     _shared = (work, items)
+    # Objects that exist now are left out of the workers' garbage collections: a collection walks
+    # every object it tracks, writing to each, so each worker would copy the whole (shared) heap.
+    gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(min(workers, len(items)))
     except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
         pool = None
     finally:
+        gc.unfreeze()
         _shared = ()  # the workers are forked already: they keep their copy
     if pool is None:
         yield from map(work, items)
