@@ -47,9 +47,10 @@ _DOUBLED = re.compile(r"(.)\1+")
 _CLAUSE = CLAUSE
 # How the scan sees a word of one reading (language): a stop word, a word no term can start or hold
 # and no looser reading ties to a term, a word with loose hits only (form, prefix, typo), a word
-# that is (part of) a term. One byte per word, so a text's runs of term words are found by a regex.
-_STOP, _INERT, _LOOSE, _TERM = 0, 1, 2, 3
-_RUNS = re.compile(rb"\x02|\x03(?:\x00*\x03)*")
+# that is (part of) a term, a word that is a term only on its own (it stands in no longer term, so
+# no run goes through it). One byte per word, so a text's runs of term words are found by a regex.
+_STOP, _INERT, _LOOSE, _TERM, _SOLO = 0, 1, 2, 3, 4
+_RUNS = re.compile(rb"[\x02\x04]|\x03(?:\x00*\x03)*")
 _RUNS_KEPT = 200_000  # scans of runs of term words remembered per vocabulary
 _WORDS_KEPT = 500_000  # words whose reading is remembered, per language
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
@@ -77,6 +78,25 @@ class ConceptHit:
     words: str
     how: str = "stem"   # "stem", "word order", "form", "prefix", "typo of x", or BROADER
     clause: int = 0     # which clause of the text (split at ; : , and brackets) it was found in
+
+    def __reduce__(self):  # see Profile.__reduce__
+        return _hit, (self.concept, self.words, self.how, self.clause)
+
+
+_HITS_KEPT = 200_000
+_unpickled: dict[tuple, ConceptHit] = {}
+
+
+def _hit(*key) -> ConceptHit:
+    """A hit read back from a pickle: one object per distinct hit, as the vocabulary makes them
+    (a catalogue's profiles read in worker processes share their hits again, and reading them back
+    builds each distinct hit once)."""
+    found = _unpickled.get(key)
+    if found is None:
+        if len(_unpickled) > _HITS_KEPT:
+            _unpickled.clear()
+        found = _unpickled[key] = ConceptHit(*key)
+    return found
 
 
 def _ru_key(word_stem: str) -> str:
@@ -171,6 +191,8 @@ class ConceptVocabulary:
                 self._linked[lang].update(zip(key, key[1:]))
             for key in self._unordered[lang]:
                 self._linked[lang].update((a, b) for a in key for b in key)
+        # Keys that stand next to another one in some term: the other term words are terms alone.
+        self._joined = {lang: {key for pair in pairs for key in pair} for lang, pairs in self._linked.items()}
         self._hits: dict[tuple, ConceptHit] = {}  # one object per distinct hit: profiles share them
 
     @classmethod
@@ -316,7 +338,7 @@ class ConceptVocabulary:
             if word in STOPWORDS[lang]:
                 state = _STOP
             elif _key(word, lang) in self._term_keys[lang] or word in self._surface[lang]:
-                state = _TERM
+                state = _TERM if _key(word, lang) in self._joined[lang] else _SOLO
             else:
                 hits = self._loose_cache.get((word, lang))
                 if hits is None:

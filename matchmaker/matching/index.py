@@ -27,7 +27,8 @@ from matchmaker.matching.evidence import evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
-from matchmaker.matching.profile import Profile, build_profile, read_in_chunks, word_grams
+from matchmaker.matching.profile import Profile, build_profile, default_workers, forked_map, read_in_chunks, \
+    word_grams
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
 from matchmaker.matching.text import Rows, TextModel, _one, local_counts
@@ -38,7 +39,8 @@ CANDIDATES = 75       # stage two looks at this many per query: on quality.py's 
                       # of 100, but informal.py's real retail names lost 0.004 nDCG@10 at 50 and none at 75
 CHUNK = 64            # queries per stage-one matrix product: 64 x 100,000 floats stay ~25 MB
 _STAGE_ONE_FLOOR = 0.02  # keep every stage-one signal alive even if a caller weighs it 0
-_FLOOR_UNITS = raw_floor_units(1000)  # raw score (thousandths, as score_units) of the minimum grade
+_FLOOR_UNITS = raw_floor_units(1000)
+PARALLEL_QUERIES_FROM = 512  # a list of this many queries is ranked in forked worker processes  # raw score (thousandths, as score_units) of the minimum grade
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
     if matrix.shape[1] == width:
         return matrix
     return sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
+def _query_rows(query_text: dict) -> Iterator[dict]:
+    """Each query's own rows of ``TextModel.queries``."""
+    for i in range(next(iter(query_text.values())).shape[0]):
+        yield {n: m[i] for n, m in query_text.items()}
 
 
 def _hs_ints(code: str | None, digits: int) -> int:
@@ -387,11 +395,10 @@ class _Index:
         key = ("eligible", self._certificate_mask(query, query=True), query.record.country)
         return self._memo(key, lambda: (lambda ok: (ok, int(ok.sum())))(self._eligible(query) & self._alive))
 
-    def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[Match]:
+    def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[tuple[int, float]]:
         ok, available = self._eligible_alive(query)
         ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_text, k)
-        return [self._match(query, position, self._parts(position, query, text_value), query_text)
-                for _, _, position, text_value in ranked[:k]]
+        return [(position, text_value) for _, _, position, text_value in ranked[:k]]
 
     def _text_values(self, positions: np.ndarray, query_text: dict) -> np.ndarray:
         """Text values of the catalogue rows at ``positions`` for one query."""
@@ -481,6 +488,9 @@ class _Index:
     def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None) -> Iterator:
         if k < 1:
             raise ValueError("k must be at least 1")
+        if isinstance(queries, Sequence) and len(queries) >= PARALLEL_QUERIES_FROM:
+            yield from self._search_forked(queries, k, progress, default_workers())
+            return
         chunk: list = []
         for query in queries:
             chunk.append(query)
@@ -493,11 +503,41 @@ class _Index:
     def _search_chunk(self, records: list, k: int, progress) -> Iterator:
         profiles = [build_profile(r, self.vocabulary) for r in records]
         query_text = self.text.queries(profiles)
-        scores = self._stage_one(profiles, query_text)
-        for i, (record, profile) in enumerate(zip(records, profiles)):
-            yield record, self._rank(profile, scores[i], {n: m[i] for n, m in query_text.items()}, k)
+        for record, profile, found, text in zip(records, profiles, self._rank_chunk(profiles, query_text, k),
+                                                 _query_rows(query_text)):
+            yield record, [self._match(profile, position, self._parts(position, profile, value), text)
+                           for position, value in found]
         if progress is not None:
             progress(len(records))
+
+    def _rank_chunk(self, profiles: list, query_text: dict, k: int) -> list[list[tuple[int, float]]]:
+        """Stage one and two for a chunk of queries: each one's top ``k`` as ``(position, text
+        value)``, what the matches are then built from."""
+        scores = self._stage_one(profiles, query_text)
+        return [self._rank(profile, scores[i], text, k) for i, (profile, text)
+                in enumerate(zip(profiles, _query_rows(query_text)))]
+
+    def _search_forked(self, records: Sequence, k: int, progress, workers: int) -> Iterator:
+        """``_search`` with stages one and two of each chunk in ``workers`` forked processes; they
+        send back only positions and text values (pickled explanations cost more to read than to
+        write here), and this process builds the matches of each chunk in order while the
+        workers go on with the next ones."""
+        for segment in self._segments:  # computed once here rather than in every worker
+            for block in ("words", "grams"):
+                self.text.norms(segment.text, block)
+        bounds = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
+        ranked = forked_map(lambda b: self._rank_chunk(
+            *(lambda profiles: (profiles, self.text.queries(profiles)))(
+                [build_profile(r, self.vocabulary) for r in records[b[0]:b[1]]]), k), bounds, workers)
+        for (start, stop), found in zip(bounds, ranked):
+            chunk = records[start:stop]
+            profiles = [build_profile(r, self.vocabulary) for r in chunk]
+            texts = _query_rows(self.text.queries(profiles))
+            for record, profile, mine, text in zip(chunk, profiles, found, texts):
+                yield record, [self._match(profile, position, self._parts(position, profile, value), text)
+                               for position, value in mine]
+            if progress is not None:
+                progress(len(chunk))
 
     def rank(self, record, *, k: int = 10, allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """``(id, grade)`` of the ``k`` best eligible catalogue items for one query, best first: the

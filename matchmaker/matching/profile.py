@@ -6,14 +6,15 @@ with like and both search directions share one code path.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
 from collections import Counter
 from itertools import filterfalse, repeat
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache, partial
-from typing import Callable, Mapping, Sequence, TypeVar, Union
+from typing import Callable, Iterator, Mapping, Sequence, TypeVar, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
@@ -51,10 +52,19 @@ class Profile:
     sector: str
     title_key: str                # normalised, transliterated title, for fuzzy comparison
 
+    def __reduce__(self):
+        # Rebuilt with its constructor: the default for a slotted dataclass looks its fields up
+        # again for every object, which made reading worker processes' profiles back cost a
+        # third of the work of reading them.
+        return Profile, tuple(getattr(self, name) for name in _FIELDS)
+
     @property
     def grams(self) -> tuple[str, ...]:
         """Character n-grams of a Latin spelling key of each word, for cognates."""
         return tuple(g for w in self.spelled for g in word_grams(w))
+
+
+_FIELDS = tuple(f.name for f in fields(Profile))
 
 
 @lru_cache(maxsize=500_000)
@@ -82,12 +92,51 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
 
 PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs more than it saves
 _CHUNK = 2_000
-_shared: tuple = ()      # (records, read) handed to forked workers without pickling them
+_shared: tuple = ()      # (work, items) handed to forked workers without pickling them
 
 
-def _read_chunk(bounds: tuple[int, int]):
-    records, read = _shared
-    return read(records[bounds[0]:bounds[1]])
+def _work_on(i: int):
+    work, items = _shared
+    return work(items[i])
+
+
+def default_workers() -> int:
+    """Worker processes for a large job: the machine's processors, at most 4."""
+    return min(os.cpu_count() or 1, 4)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() \
+        and threading.current_thread() is threading.main_thread() \
+        and not multiprocessing.current_process().daemon
+
+
+def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) -> Iterator:
+    """``work(item)`` for each item, in order, computed in ``workers`` forked processes that see
+    this process's memory as it is now (so ``work`` and ``items`` are not pickled; only results
+    are, so they should be compact). A generator: results come as they are ready, and closing it
+    early stops the workers. Runs everything here, in order, where forking is not possible (no
+    ``fork`` start method, a daemonic process, a thread other than the main one) or not asked for."""
+    global _shared
+    if workers <= 1 or len(items) <= 1 or not _can_fork():
+        yield from map(work, items)
+        return
+    _shared = (work, items)
+    # Objects that exist now are left out of the workers' garbage collections: a collection walks
+    # every object it tracks, writing to each, so each worker would copy the whole (shared) heap.
+    gc.freeze()
+    try:
+        pool = multiprocessing.get_context("fork").Pool(min(workers, len(items)))
+    except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
+        pool = None
+    finally:
+        gc.unfreeze()
+        _shared = ()  # the workers are forked already: they keep their copy
+    if pool is None:
+        yield from map(work, items)
+        return
+    with pool:
+        yield from pool.imap(_work_on, range(len(items)))
 
 
 def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
@@ -95,24 +144,12 @@ def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
     """``read`` applied to consecutive chunks of ``records``: ``((start, stop), result)`` in order.
     From ``PARALLEL_FROM`` records on, chunks are read in ``workers`` forked processes (default: the
     machine's processors, at most 4), each warming its own word caches, and the results come back
-    pickled (so ``read`` should return compact things). Falls back to one process where forking
-    is not possible (no ``fork`` start method, a daemonic worker, a thread other than the main one)."""
-    global _shared
+    pickled (so ``read`` should return compact things); see ``forked_map``."""
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
+        workers = default_workers() if len(records) >= PARALLEL_FROM else 1
     size = max(1, min(_CHUNK, -(-len(records) // max(workers, 1))))  # at least one chunk per worker
     bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
-    if workers > 1 and len(bounds) > 1 and "fork" in multiprocessing.get_all_start_methods() \
-            and threading.current_thread() is threading.main_thread():
-        _shared = (records, read)
-        try:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(bounds))) as pool:
-                return list(zip(bounds, pool.imap(_read_chunk, bounds)))
-        except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
-            pass
-        finally:
-            _shared = ()
-    return [(b, read(records[b[0]:b[1]])) for b in bounds]
+    return list(zip(bounds, forked_map(lambda b: read(records[b[0]:b[1]]), bounds, workers)))
 
 
 def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,

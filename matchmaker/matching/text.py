@@ -170,7 +170,7 @@ def local_counts(documents: Sequence[Sequence[str]], expand: Callable[[str], tup
     sends back instead of the tokens. ``_Block.absorb`` turns it into rows of an index."""
     # dict.fromkeys and map keep the work per token in C; Python runs once per distinct token.
     tokens = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
-    ids = np.fromiter(map(tokens.__getitem__, chain.from_iterable(documents)), dtype=np.int64,
+    ids = np.fromiter(map(tokens.__getitem__, chain.from_iterable(documents)), dtype=np.int32,
                       count=sum(map(len, documents)))
     expanded = [expand(t) for t in tokens]
     features = {f: i for i, f in enumerate(dict.fromkeys(chain.from_iterable(expanded)))}
@@ -179,7 +179,23 @@ def local_counts(documents: Sequence[Sequence[str]], expand: Callable[[str], tup
     np.cumsum(lengths, out=starts[1:])
     flat = np.fromiter(map(features.__getitem__, chain.from_iterable(expanded)), dtype=np.int32,
                        count=int(starts[-1]))
-    return list(features), _counts(documents, ids, lengths, starts, flat, len(features))
+    # Counts per document of its tokens, times each token's features: a sparse product sums the
+    # repeats without sorting every feature occurrence of the chunk (as building the counts from
+    # one (document, feature) pair per occurrence did).
+    per_document = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+    token_counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32),
+                                  (np.repeat(np.arange(len(documents), dtype=np.int32), per_document), ids)),
+                                 shape=(len(documents), len(tokens)))
+    if len(flat) == len(features) == len(tokens) and np.array_equal(flat, np.arange(len(flat))):
+        counts = token_counts  # each token is its own feature (words)
+        counts.sum_duplicates()
+        return list(features), counts
+    token_features = sp.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, starts),
+                                   shape=(len(tokens), len(features)))
+    token_features.sum_duplicates()  # a word may hold a gram twice ("anana")
+    counts = token_counts @ token_features
+    counts.sort_indices()
+    return list(features), counts
 
 
 def _counts(documents: Sequence[Sequence[str]], ids: np.ndarray, lengths: np.ndarray, starts: np.ndarray,

@@ -210,3 +210,59 @@ def test_rows_built_in_pieces_rank_as_at_once(market, vocabulary, monkeypatch):
     whole = tops(ProductIndex(first, vocabulary=vocabulary), demands[:15])
     monkeypatch.setattr(text, "_ROWS_AT_ONCE", 7)
     assert tops(ProductIndex(first, vocabulary=vocabulary), demands[:15]) == whole
+
+
+@pytest.mark.parametrize("side", ["products", "demands"])
+def test_a_batch_ranked_in_worker_processes_gives_the_same_matches(market, vocabulary, monkeypatch, side):
+    from matchmaker.matching import index as engine
+
+    first, later, demands = market
+    catalogue, queries, cls = (first, demands, ProductIndex) if side == "products" else \
+        (demands, first[:60], DemandIndex)
+    built = cls(catalogue, vocabulary=vocabulary)
+    alone = list(built.top_many(queries, k=5))
+    monkeypatch.setattr(engine, "PARALLEL_QUERIES_FROM", 2)
+    monkeypatch.setattr(engine, "CHUNK", 7)  # several chunks per worker, finished in any order
+    done = []
+    forked = list(built.top_many(queries, k=5, progress=done.append))
+    assert sum(len(m) for _, m in alone) > 30  # not vacuous
+    assert forked == alone  # the same records, matches, scores and explanations, in input order
+    assert sum(done) == len(queries) and len(done) > 1
+
+
+def test_a_forked_batch_stopped_early_gives_what_it_gave(market, vocabulary, monkeypatch):
+    from matchmaker.matching import index as engine
+
+    first, _, demands = market
+    built = ProductIndex(first, vocabulary=vocabulary)
+    monkeypatch.setattr(engine, "PARALLEL_QUERIES_FROM", 2)
+    monkeypatch.setattr(engine, "CHUNK", 4)
+    batch = built.top_many(demands, k=3)
+    head = [next(batch) for _ in range(5)]
+    batch.close()  # stops the workers instead of waiting for them
+    assert [(d.id, [m.product_id for m in found]) for d, found in head] == \
+        [(d.id, [m.product_id for m in built.top(d, k=3)]) for d in demands[:5]]
+
+
+def test_profiles_come_back_from_a_pickle_equal_and_sharing_their_hits(market, vocabulary):
+    import pickle
+
+    from matchmaker.matching.profile import build_profile
+
+    first, _, _ = market
+    profiles = [build_profile(p, vocabulary) for p in first[:50]]
+    back = pickle.loads(pickle.dumps(profiles))
+    assert back == profiles and sum(len(p.hits) for p in back) > 20
+    again = pickle.loads(pickle.dumps(profiles))  # read in another chunk: the same hit objects
+    assert all(a is b for p, q in zip(back, again) for a, b in zip(p.hits, q.hits))
+
+
+def test_profiles_read_in_worker_processes_are_those_read_here(market, vocabulary):
+    first, later, _ = market
+    records = first + later
+    forked = ProductIndex(vocabulary=vocabulary).fit(records, workers=2)
+    alone = ProductIndex(vocabulary=vocabulary).fit(records, workers=1)
+    assert forked.profiles == alone.profiles and forked.profiles[0].record is records[0]
+    for block in ("words", "grams"):
+        assert forked.text.blocks[block].names == alone.text.blocks[block].names
+        assert (forked._segments[0].text.tf[block] != alone._segments[0].text.tf[block]).nnz == 0

@@ -103,3 +103,13 @@ def test_fish_in_tomato_sauce_is_canned_fish_not_a_sauce():
     # A demo request filed under "other" put canned tuna beside it in a cross-sector pair.
     request = Demand("d", "Сардины в томатном соусе", description="Закупаем рыбные консервы: сардины в томатном соусе.")
     assert classify(request).sector == "fisheries"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("teak of wood", [("teak", "teak wood")]),  # a stop word inside a term is stepped over
+    ("teak frozen wood", [("teak", "teak"), ("frozen", "frozen")]),  # a term word that stands in
+    ("frozen teak wood chair", [("frozen", "frozen"), ("teak", "teak wood"), ("chair", "chair")]),  # no longer
+    ("kayu beku jati", [("frozen", "beku"), ("teak", "jati")]),  # term splits the words around it
+])
+def test_a_term_of_one_word_between_two_words_of_a_longer_term_keeps_them_apart(tiny_vocabulary, text, expected):
+    assert [(h.concept, h.words) for h in tiny_vocabulary.tag(text)] == expected
