@@ -284,6 +284,12 @@ class _Index:
     def __contains__(self, record_id: str) -> bool:
         return record_id in self._position
 
+    def profile(self, record_id: str) -> Profile | None:
+        """The engine's reading of one indexed record (its language, concepts, HS), or None when
+        the record is not in the index."""
+        position = self._position.get(record_id)
+        return None if position is None else self._profile(position)
+
     @property
     def profiles(self) -> list[Profile]:
         return [self._profile(i) for i, record_id in enumerate(self._ids) if record_id is not None]

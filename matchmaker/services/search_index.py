@@ -92,10 +92,7 @@ class Snapshot:
     def profile_of(self, item_id: int):
         """The engine's reading of one indexed item (its language and concepts), or None."""
         with self._index() as index:
-            if index is None or str(item_id) not in index:
-                return None
-            # The engine has no public per-id accessor yet: read the profile it keeps for the item.
-            return index._profile(index._position[str(item_id)])
+            return None if index is None else index.profile(str(item_id))
 
     @property
     def terms(self) -> tuple[str, ...]:
