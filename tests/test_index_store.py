@@ -120,6 +120,7 @@ def test_a_web_process_that_may_not_fit_waits_for_a_snapshot(app, make, db, cata
                 index_store.version(session, "products")
         page = web.test_client().get("/search/?q=teak")
         assert page.status_code == 200  # answers, without the engine's results, until a snapshot exists
+        assert "search index is being prepared" in page.get_data(as_text=True)
         index_store.rebuild(db, "products")
         with Session(web.extensions["db_engine"]) as session:
             assert index_store.version(session, "products") == index_store.version(db, "products")
@@ -128,6 +129,7 @@ def test_a_web_process_that_may_not_fit_waits_for_a_snapshot(app, make, db, cata
         assert "Solid teak dining table" in [hit.item.title for hit in found.page.items], found
         page = web.test_client().get("/search/?q=teak").get_data(as_text=True)
         assert "Solid <mark>teak</mark> dining table" in page
+        assert "being prepared" not in page
     finally:
         web.extensions["db_engine"].dispose()
 

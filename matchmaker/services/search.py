@@ -109,6 +109,7 @@ class Results:
     facets: dict[str, list[tuple[str, int]]]
     sides: dict[str, int]
     suggestion: str | None = None
+    preparing: bool = False  # the engine's index of this side is not loaded yet: words find nothing
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     hits = _hits(items, here)
     sides = {s: total if s == side else tallies[s].total(_for_side(s, filters)) for s in SIDES}
     results = Results(query, side, sort, filters, Page(hits, page, page_size, total),
-                      tallies[side].facets(filters), sides)
+                      tallies[side].facets(filters), sides,
+                      preparing=here.snapshot is not None and here.snapshot.store is None)
     if total == 0 and query and here.snapshot is not None:
         results.suggestion = suggest(here.snapshot, query)
     return results
