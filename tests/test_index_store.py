@@ -134,6 +134,33 @@ def test_a_web_process_that_may_not_fit_waits_for_a_snapshot(app, make, db, cata
         web.extensions["db_engine"].dispose()
 
 
+def test_a_web_process_warms_up_as_soon_as_the_snapshots_exist(app, db, catalogue):
+    """At start (gunicorn.conf.py) a web process loads both indexes and reads every profile and word
+    of the catalogue in the background, waiting for the worker's first snapshots if need be."""
+    from matchmaker.matching.artefact import STORED
+
+    web = create_app({**{key: app.config[key] for key in ("TESTING", "DATABASE_URL", "SECRET_KEY",
+                                                          "WTF_CSRF_ENABLED", "INDEX_DIR")},
+                      "INDEX_FIT_IN_WEB": False})
+    try:
+        engine = web.extensions["db_engine"]
+        thread = index_store.warm_up(engine, retry_s=0.05)
+        thread.join(0.3)
+        assert thread.is_alive()  # no snapshot yet: it waits
+        for side in index_store.SIDES:
+            index_store.rebuild(db, side)
+        thread.join(60)
+        assert not thread.is_alive()
+        warm = index_store.store_for(engine).sides["products"]
+        assert len(warm.index) == len(TITLES)
+        assert not any(profile is STORED for profile in warm.index._profiles)  # none left to read on use
+        assert "rattan" in warm.terms
+        page = web.test_client().get("/search/?q=teak").get_data(as_text=True)
+        assert "Solid <mark>teak</mark> dining table" in page and "being prepared" not in page
+    finally:
+        web.extensions["db_engine"].dispose()
+
+
 def test_index_rebuild_command_writes_both_snapshots(app, runner, catalogue):
     result = runner.invoke(args=["index", "rebuild"])
     assert result.exit_code == 0, result.output

@@ -28,6 +28,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -207,6 +208,19 @@ class Store:
             if state.terms is not None:
                 state.terms.update(_words(rows))
 
+    def read_profiles(self, side: str) -> None:
+        """Read every profile of this side's loaded snapshot now, a chunk at a time under the read
+        lock: a loaded index otherwise reads them as queries touch them, and a web process's first
+        searches at 100,000 products spent most of a minute doing so. Stops if the index is replaced."""
+        state = self.sides[side]
+        index = state.index
+        steps = index.read_stored_profiles() if index is not None else iter(())
+        while True:
+            with state.lock.read():
+                if state.index is not index or next(steps, None) is None:
+                    return
+            time.sleep(0)  # request threads take the interpreter between chunks
+
     # -- reading -----------------------------------------------------------------------------
     @contextmanager
     def reading(self, session: Session, side: str, *, may_fit: bool | None = None) -> Iterator[View]:
@@ -372,6 +386,31 @@ def init_app(app) -> None:
     store = Store(directory, may_fit=app.config.get("INDEX_FIT_IN_WEB", True))
     with _stores_lock:
         _stores[app.extensions["db_engine"]] = store
+
+
+def warm_up(bind, *, retry_s: float = 5) -> threading.Thread:
+    """Load both sides' indexes, read their profiles and the catalogue's words in a background thread,
+    so a web process's first searches answer as fast as the next ones (gunicorn.conf.py calls it in
+    each worker). Without a snapshot yet, it looks again every ``retry_s`` seconds."""
+    store = store_for(bind)
+
+    def run() -> None:
+        for side in SIDES:
+            while True:
+                try:
+                    with Session(bind) as session:
+                        store.current(session, side)
+                        break
+                except IndexBeingPrepared:
+                    time.sleep(retry_s)
+            store.read_profiles(side)
+        for side in SIDES:
+            with Session(bind) as session:
+                store.terms(session, side)
+
+    thread = threading.Thread(target=run, daemon=True, name="index-warm-up")
+    thread.start()
+    return thread
 
 
 def store_for(bind) -> Store:
