@@ -145,12 +145,15 @@ class Store:
         self.sides = {side: _Side(side) for side in SIDES}
 
     # -- keeping current ---------------------------------------------------------------------
-    def current(self, session: Session, side: str, *, may_fit: bool | None = None) -> _Side:
+    def current(self, session: Session, side: str, *, may_fit: bool | None = None, latest: int | None = None,
+                active=None) -> _Side:
         """The side's index brought up to the log's newest position (loaded or fitted first).
-        ``may_fit`` overrides the store's setting (matching, the worker's job, always may)."""
+        ``may_fit`` overrides the store's setting (matching, the worker's job, always may); ``latest``
+        and ``active`` (the log's newest position and the active weights) when the caller has just
+        read them (a search reads them once for both sides)."""
         state = self.sides[side]
-        latest = changes.latest(session)
-        active = weight_versions.active(session)
+        latest = changes.latest(session) if latest is None else latest
+        active = weight_versions.active(session) if active is None else active
         if state.index is not None and state.applied >= latest and _same_weights(state.index, active):
             return state
         # The store reads in a session of its own: never inside the caller's transaction, and never
@@ -245,8 +248,9 @@ class Store:
         with state.lock.read():  # a copy: deltas add words under the write lock
             return set(state.terms)
 
-    def version(self, session: Session, side: str) -> Version:
-        return self._version(self.current(session, side))
+    def version(self, session: Session, side: str, **known) -> Version:
+        """The version this side answers from, brought up to date first (``known``: see current)."""
+        return self._version(self.current(session, side, **known))
 
     @staticmethod
     def _version(state: _Side) -> Version:

@@ -131,8 +131,9 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     query = " ".join(query.split())[:QUERY_MAX]
     # The box's matches on each side, and what they hold (one GROUP BY, remembered per catalogue
     # version): the facets' counts and the totals of both sides come from it.
-    matched = {s: _match(session, s, query) for s in SIDES}
-    tallies = {s: _tally(session, s, matched[s], _for_side(s, filters).moq_max) for s in SIDES}
+    catalogue = search_index.Catalogue.read(session)
+    matched = {s: _match(session, s, query, catalogue) for s in SIDES}
+    tallies = {s: _tally(session, s, matched[s], _for_side(s, filters).moq_max, catalogue) for s in SIDES}
     here = _narrow(session, side, matched[side], filters, tallies[side])
     model = MODELS[side]
     total = tallies[side].total(filters) if here is matched[side] else _count(session, side, here, filters)
@@ -156,10 +157,10 @@ def _for_side(side: str, filters: Filters) -> Filters:
 
 
 # -- what the box matches -------------------------------------------------------------------------
-def _match(session: Session, side: str, text: str) -> _Query:
+def _match(session: Session, side: str, text: str, catalogue: search_index.Catalogue) -> _Query:
     if not text:
         return _Query(text, true(), {}, frozenset(), None)
-    snap = search_index.snapshot(session, side)
+    snap = search_index.snapshot(session, side, catalogue)
     ranked = {r.item_id: r for r in snap.rank(text)} if _has_words(text) else {}
     folded = text.casefold()
     organisations = frozenset(org for org, name in snap.organisations if len(folded) >= 3 and folded in name)
@@ -305,10 +306,12 @@ _tallies: OrderedDict = OrderedDict()
 _tallies_lock = threading.Lock()
 
 
-def _tally(session: Session, side: str, matched: _Query, moq_max: float | None) -> _Tally:
+def _tally(session: Session, side: str, matched: _Query, moq_max: float | None,
+           catalogue: search_index.Catalogue) -> _Tally:
     """The tally of what the box matched on one side, from memory when this catalogue version has
     been asked the same (the snapshot's version with words in the box, else the catalogue's)."""
-    version = matched.snapshot.version if matched.snapshot is not None else search_index.version(session, side)
+    version = matched.snapshot.version if matched.snapshot is not None else \
+        search_index.version(session, side, catalogue)
     key = (str(session.get_bind().url), side, version, matched.text, moq_max)
     with _tallies_lock:
         if key in _tallies:

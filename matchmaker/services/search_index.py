@@ -27,7 +27,7 @@ from matchmaker.matching.concepts import default_vocabulary
 from matchmaker.matching.index import CANDIDATES
 from matchmaker.matching.normalise import normalise
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
-from matchmaker.services import changes, index_store
+from matchmaker.services import index_store
 from matchmaker.vocabulary import TITLE_MAX
 
 MODELS = {"products": ProductProfile, "requests": BuyingRequest}
@@ -150,14 +150,39 @@ _snapshots: dict[tuple[int, str], Snapshot] = {}
 _snapshots_lock = threading.Lock()
 
 
-def snapshot(session: Session, side: str) -> Snapshot:
+@dataclass(frozen=True)
+class Catalogue:
+    """What a search checks its snapshots and tallies against, read once for both sides: the change
+    log's newest position, the organisations' count and versions (names, countries and verification
+    are not in the log) and the active weights."""
+
+    latest: int
+    organisations: tuple[str, str]
+    weights: Any
+
+    @classmethod
+    def read(cls, session: Session) -> "Catalogue":
+        from matchmaker.models import CatalogueChange
+        from matchmaker.services import weights
+
+        # One round trip for the three figures (each search used to ask for them six times).
+        latest = select(func.coalesce(func.max(CatalogueChange.seq), 0)).scalar_subquery()
+        count = select(func.count(Organisation.id)).scalar_subquery()
+        versions = select(func.sum(Organisation.version)).scalar_subquery()
+        position, *organisations = session.exec(select(latest, count, versions)).one()
+        return cls(position, tuple(str(v) for v in organisations), weights.active(session))
+
+
+def snapshot(session: Session, side: str, catalogue: Catalogue | None = None) -> Snapshot:
     """This side's snapshot at the index's current version (the index brought up to the change log
-    first: one query when nothing changed). One Snapshot object per version in the whole process."""
+    first; no query when nothing changed and the ``catalogue`` was read). One Snapshot object per
+    version in the whole process."""
     bind = session.get_bind()
     store = index_store.store_for(bind)
+    catalogue = catalogue if catalogue is not None else Catalogue.read(session)
     try:
-        found = store.version(session, side)
-        version = (found.snapshot, found.applied, found.fingerprint, _organisations_version(session))
+        found = store.version(session, side, latest=catalogue.latest, active=catalogue.weights)
+        version = (found.snapshot, found.applied, found.fingerprint, catalogue.organisations)
     except index_store.IndexBeingPrepared:
         return Snapshot(("being prepared",), side, None, bind)
     key = (id(store), side)
@@ -168,17 +193,12 @@ def snapshot(session: Session, side: str) -> Snapshot:
     return found
 
 
-def version(session: Session, side: str) -> tuple:
+def version(session: Session, side: str, catalogue: Catalogue | None = None) -> tuple:
     """The published catalogue's version as facets count it, without an index: the change log's
     newest position (every publication, edit and withdrawal is logged) and the organisations' versions
-    (a verification or a new country changes counts too). Two cheap queries."""
-    return (changes.latest(session), *_organisations_version(session))
-
-
-def _organisations_version(session: Session) -> tuple:
-    """Organisations' names are not in the change log: their count and versions tell a rename."""
-    return tuple(str(v) for v in session.exec(select(func.count(Organisation.id),
-                                                     func.sum(Organisation.version))).one())
+    (a verification or a new country changes counts too)."""
+    catalogue = catalogue if catalogue is not None else Catalogue.read(session)
+    return (catalogue.latest, *catalogue.organisations)
 
 
 def wait_for_rebuilds(timeout: float = 60) -> None:
