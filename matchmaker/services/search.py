@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, and_, case, cast, false, or_, true
+from sqlalchemy import String, and_, case, cast, false, literal, or_, true, union_all
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, func, select
 
@@ -133,7 +133,7 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     # version): the facets' counts and the totals of both sides come from it.
     catalogue = search_index.Catalogue.read(session)
     matched = {s: _match(session, s, query, catalogue) for s in SIDES}
-    tallies = {s: _tally(session, s, matched[s], _for_side(s, filters).moq_max, catalogue) for s in SIDES}
+    tallies = _tallies_of(session, matched, filters, catalogue)
     here = _narrow(session, side, matched[side], filters, tallies[side])
     model = MODELS[side]
     total = tallies[side].total(filters) if here is matched[side] else _count(session, side, here, filters)
@@ -306,30 +306,44 @@ _tallies: OrderedDict = OrderedDict()
 _tallies_lock = threading.Lock()
 
 
-def _tally(session: Session, side: str, matched: _Query, moq_max: float | None,
-           catalogue: search_index.Catalogue) -> _Tally:
-    """The tally of what the box matched on one side, from memory when this catalogue version has
-    been asked the same (the snapshot's version with words in the box, else the catalogue's)."""
-    version = matched.snapshot.version if matched.snapshot is not None else \
-        search_index.version(session, side, catalogue)
-    key = (str(session.get_bind().url), side, version, matched.text, moq_max)
+def _tallies_of(session: Session, matched: dict[str, _Query], filters: Filters,
+             catalogue: search_index.Catalogue) -> dict[str, _Tally]:
+    """The tally of what the box matched on each side, from memory when this catalogue version has
+    been asked the same (the snapshot's version with words in the box, else the catalogue's); the
+    sides not remembered are counted in one statement (one GROUP BY each, glued by UNION ALL)."""
+    found, missing = {}, {}
+    for side, query in matched.items():
+        version = query.snapshot.version if query.snapshot is not None else \
+            search_index.version(session, side, catalogue)
+        key = (str(session.get_bind().url), side, version, query.text, _for_side(side, filters).moq_max)
+        with _tallies_lock:
+            if key in _tallies:
+                _tallies.move_to_end(key)
+                found[side] = _tallies[key]
+                continue
+        missing[side] = key
+    if not missing:
+        return found
+    statements = [_tally_statement(side, matched[side], key[-1]) for side, key in missing.items()]
+    rows: dict[str, list] = {side: [] for side in missing}
+    for side, *row in session.execute(union_all(*statements) if len(statements) > 1 else statements[0]):
+        rows[side].append(row)
     with _tallies_lock:
-        if key in _tallies:
-            _tallies.move_to_end(key)
-            return _tallies[key]
+        for side, key in missing.items():
+            found[side] = _tallies[key] = _Tally(rows[side])
+        while len(_tallies) > _TALLIES_KEPT:
+            _tallies.popitem(last=False)
+    return found
+
+
+def _tally_statement(side: str, matched: _Query, moq_max: float | None):
     model = MODELS[side]
     moq_ok = and_(col(model.moq).is_not(None), model.moq <= moq_max) if moq_max is not None else false()
     columns = [model.sector, func.substr(model.hs_code, 1, 2), Organisation.country, Organisation.verified,
                cast(_certifications(side), String), cast(model.incoterms, String),
                case((moq_ok, 1), else_=0)]
-    statement = (select(*columns, func.count(model.id)).select_from(model).join(Organisation)
-                 .where(model.status == "published", matched.condition).group_by(*columns))
-    found = _Tally(session.exec(statement).all())
-    with _tallies_lock:
-        _tallies[key] = found
-        while len(_tallies) > _TALLIES_KEPT:
-            _tallies.popitem(last=False)
-    return found
+    return (select(literal(side).label("side"), *columns, func.count(model.id)).select_from(model)
+            .join(Organisation).where(model.status == "published", matched.condition).group_by(*columns))
 
 
 def forget_tallies() -> None:

@@ -162,15 +162,37 @@ class Catalogue:
 
     @classmethod
     def read(cls, session: Session) -> "Catalogue":
-        from matchmaker.models import CatalogueChange
-        from matchmaker.services import weights
+        from matchmaker.models import CatalogueChange, WeightVersion
 
-        # One round trip for the three figures (each search used to ask for them six times).
+        # One round trip (each search used to make six): the active weights are known by their row,
+        # read in full only the first time that row is seen (a saved weight version never changes).
         latest = select(func.coalesce(func.max(CatalogueChange.seq), 0)).scalar_subquery()
         count = select(func.count(Organisation.id)).scalar_subquery()
         versions = select(func.sum(Organisation.version)).scalar_subquery()
-        position, *organisations = session.exec(select(latest, count, versions)).one()
-        return cls(position, tuple(str(v) for v in organisations), weights.active(session))
+        active = select(WeightVersion.id).where(WeightVersion.active == True)  # noqa: E712
+        active = active.order_by(WeightVersion.id.desc()).limit(1)
+        row = {name: select(column).where(WeightVersion.id == active.scalar_subquery()).scalar_subquery()
+               for name, column in (("name", WeightVersion.name), ("at", WeightVersion.created_at))}
+        position, count, versions, name, at = session.exec(select(latest, count, versions, row["name"],
+                                                                  row["at"])).one()
+        return cls(position, (str(count), str(versions)), _weights(session, name, at))
+
+
+_weights_seen: dict[tuple, Any] = {}
+
+
+def _weights(session: Session, name: str | None, at) -> Any:
+    from matchmaker.services import weights
+
+    if name is None:
+        return weights.Weights(weights.BUILT_IN, dict(weights.DEFAULT_WEIGHTS))
+    key = (str(session.get_bind().url), name, str(at))
+    found = _weights_seen.get(key)
+    if found is None:
+        found = weights.active(session)
+        if found.name == name:  # the same row still active (else this search's read is used once)
+            _weights_seen[key] = found
+    return found
 
 
 def snapshot(session: Session, side: str, catalogue: Catalogue | None = None) -> Snapshot:
@@ -210,6 +232,7 @@ def clear() -> None:
     with _snapshots_lock:
         _snapshots.clear()
         _organisation_texts.clear()
+        _weights_seen.clear()
 
 
 _organisation_texts: dict[str, tuple[tuple, tuple[tuple[int, str], ...]]] = {}
