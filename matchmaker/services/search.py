@@ -134,7 +134,7 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     catalogue = search_index.Catalogue.read(session)
     matched = {s: _match(session, s, query, catalogue) for s in SIDES}
     tallies = _tallies_of(session, matched, filters, catalogue)
-    here = _narrow(session, side, matched[side], filters, tallies[side])
+    here = _narrow(session, side, matched[side], filters, tallies[side], catalogue)
     model = MODELS[side]
     total = tallies[side].total(filters) if here is matched[side] else _count(session, side, here, filters)
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
@@ -167,18 +167,39 @@ def _match(session: Session, side: str, text: str, catalogue: search_index.Catal
     return _Query(text, _found(side, text, ranked, organisations), ranked, organisations, snap)
 
 
-def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tally: "_Tally") -> _Query:
+def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tally: "_Tally",
+            catalogue: search_index.Catalogue) -> _Query:
     """The box's matches ranked again among the items the facets allow (their ids from the database,
     a mask on the engine's index), when a facet is chosen and fewer than ``NARROW_BELOW`` of the
     engine's results pass it: a narrow facet still gets the best of its own items, while a broad one
     keeps the engine's results that pass (the count its value showed) without a second ranking."""
     if not matched.ranked or not filters.args() or tally.total(filters) >= NARROW_BELOW:
         return matched
-    model = MODELS[side]
-    allowed = frozenset(session.exec(select(model.id).join(Organisation).where(
-        *_conditions(side, _ANY, filters))).all())
+    allowed = _allowed(session, side, filters, catalogue)
     ranked = {r.item_id: r for r in matched.snapshot.rank(matched.text, allowed=allowed)}
     return replace(matched, condition=_found(side, matched.text, ranked, matched.organisations), ranked=ranked)
+
+
+_ALLOWED_KEPT = 8  # a broad facet allows most of the catalogue: tens of thousands of ids each
+_allowed_ids: OrderedDict = OrderedDict()
+
+
+def _allowed(session: Session, side: str, filters: Filters, catalogue: search_index.Catalogue) -> frozenset[int]:
+    """The published items the facets allow, remembered per catalogue version: reading them took
+    most of a narrowed search (a country facet allows half the catalogue)."""
+    key = (str(session.get_bind().url), side, search_index.version(session, side, catalogue), filters)
+    with _tallies_lock:
+        if key in _allowed_ids:
+            _allowed_ids.move_to_end(key)
+            return _allowed_ids[key]
+    model = MODELS[side]
+    found = frozenset(session.exec(select(model.id).join(Organisation).where(
+        *_conditions(side, _ANY, filters))).all())
+    with _tallies_lock:
+        _allowed_ids[key] = found
+        while len(_allowed_ids) > _ALLOWED_KEPT:
+            _allowed_ids.popitem(last=False)
+    return found
 
 
 def _found(side: str, text: str, ranked: dict, organisations: frozenset[int]):
@@ -350,6 +371,7 @@ def forget_tallies() -> None:
     """Empty the memory of tallies (tests, benchmarks timing a cold search)."""
     with _tallies_lock:
         _tallies.clear()
+        _allowed_ids.clear()
 
 
 def _order(side: str, matched: _Query, sort: str) -> list:
