@@ -209,3 +209,26 @@ def test_a_rebuild_right_after_an_import_leaves_the_matching_job_its_rows(app, m
         jobs.run_matching(app.extensions["db_engine"])
     db.expire_all()
     assert db.exec(select(Match)).all(), "the imported items were matched"
+
+
+def test_search_follows_the_active_weights_when_they_change_and_back(app, db, catalogue):
+    """A search knows the active weights by their row: a new active version, or none again, is seen
+    by the next search (the index refits with them), never a remembered older one."""
+    from matchmaker.matching import DEFAULT_WEIGHTS
+    from matchmaker.matching.scoring import resolve_weights
+    from matchmaker.models import WeightVersion
+    from matchmaker.services import search_index
+
+    built_in = search_index.snapshot(db, "products")
+    learnt = {**DEFAULT_WEIGHTS, "text": DEFAULT_WEIGHTS["text"] * 2}
+    row = WeightVersion(name="w2", weights=learnt, active=True)
+    db.add(row)
+    db.commit()
+    found = search_index.snapshot(db, "products")
+    assert found.version != built_in.version
+    assert found.index.weights == resolve_weights(learnt)
+    row.active = False
+    db.add(row)
+    db.commit()
+    again = search_index.snapshot(db, "products")
+    assert again.index.weights == resolve_weights(None)
