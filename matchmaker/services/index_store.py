@@ -130,6 +130,7 @@ class _Side:
     applied: int = 0
     weights_name: str = weight_versions.BUILT_IN
     terms: set[str] | None = None   # the catalogue's words ("did you mean"), built on first use
+    profiles_read: object = None    # the index whose stored profiles have all been read (warm)
     lock: _ReadWriteLock = field(default_factory=_ReadWriteLock)
     updating: threading.Lock = field(default_factory=threading.Lock)
 
@@ -209,7 +210,7 @@ class Store:
                 state.index.add(records)
             state.unmatchable, state.applied = frozenset(unmatchable), changed.upto
             if state.terms is not None:
-                state.terms.update(_words(rows))
+                state.terms.update(_words((r.title, r.description) for r in rows))
 
     def read_profiles(self, side: str) -> None:
         """Read every profile of this side's loaded snapshot now, a chunk at a time under the read
@@ -217,10 +218,15 @@ class Store:
         searches at 100,000 products spent most of a minute doing so. Stops if the index is replaced."""
         state = self.sides[side]
         index = state.index
-        steps = index.read_stored_profiles() if index is not None else iter(())
+        if index is None or state.profiles_read is index:
+            return  # (never walked twice: a forked worker would copy every page it touches)
+        steps = index.read_stored_profiles()
         while True:
             with state.lock.read():
-                if state.index is not index or next(steps, None) is None:
+                if state.index is not index:
+                    return
+                if next(steps, None) is None:
+                    state.profiles_read = index
                     return
             time.sleep(0)  # request threads take the interpreter between chunks
 
@@ -242,7 +248,7 @@ class Store:
         state = self.current(session, side)
         if state.terms is None:
             with Session(session.get_bind()) as own:
-                words = _words(_published(own, side, None))
+                words = _words(_texts(own, side))
             with state.lock.write():
                 state.terms = words
         with state.lock.read():  # a copy: deltas add words under the write lock
@@ -324,14 +330,23 @@ def _published(session: Session, side: str, ids) -> list:
     return list(session.exec(statement).all())
 
 
+def _texts(session: Session, side: str) -> Iterator:
+    """(title, description) of every published item, streamed: the catalogue's words without
+    building 100,000 ORM objects (seconds, and memory the process kept)."""
+    model = MODELS[side]
+    statement = select(model.title, model.description).where(model.status == "published")
+    yield from session.exec(statement.execution_options(yield_per=5000))
+
+
 def _unmatchable(session: Session, side: str) -> frozenset[int]:
     model = MODELS[side]
     return frozenset(session.exec(select(model.id).join(Organisation).where(
         model.status == "published", col(Organisation.kind).not_in(KINDS[side]))).all())
 
 
-def _words(rows) -> set[str]:
-    return {word for item in rows for word in normalise(f"{item.title} {item.description}").split()
+def _words(texts) -> set[str]:
+    """The words of (title, description) pairs that "did you mean" may offer."""
+    return {word for title, description in texts for word in normalise(f"{title} {description}").split()
             if len(word) >= 4 and word.isalpha()}
 
 
@@ -392,25 +407,32 @@ def init_app(app) -> None:
         _stores[app.extensions["db_engine"]] = store
 
 
-def warm_up(bind, *, retry_s: float = 5) -> threading.Thread:
-    """Load both sides' indexes, read their profiles and the catalogue's words in a background thread,
-    so a web process's first searches answer as fast as the next ones (gunicorn.conf.py calls it in
-    each worker). Without a snapshot yet, it looks again every ``retry_s`` seconds."""
+def warm(bind) -> bool:
+    """Load both sides' indexes and read their profiles and the catalogue's words now, so the first
+    searches answer as fast as the next ones; False (and nothing more done) while a side has no
+    snapshot and this process may not fit one. Costs nothing once done."""
     store = store_for(bind)
-
-    def run() -> None:
-        for side in SIDES:
-            while True:
-                try:
-                    with Session(bind) as session:
-                        store.current(session, side)
-                        break
-                except IndexBeingPrepared:
-                    time.sleep(retry_s)
-            store.read_profiles(side)
+    try:
         for side in SIDES:
             with Session(bind) as session:
+                store.current(session, side)
+            store.read_profiles(side)
+    except IndexBeingPrepared:
+        return False
+    for side in SIDES:
+        if store.sides[side].terms is None:
+            with Session(bind) as session:
                 store.terms(session, side)
+    return True
+
+
+def warm_up(bind, *, retry_s: float = 5) -> threading.Thread:
+    """:func:`warm` in a background thread, again every ``retry_s`` seconds until the snapshots
+    exist (gunicorn.conf.py: each worker, when the master could not warm before forking them)."""
+
+    def run() -> None:
+        while not warm(bind):
+            time.sleep(retry_s)
 
     thread = threading.Thread(target=run, daemon=True, name="index-warm-up")
     thread.start()
