@@ -444,9 +444,21 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the pages a process shares with others (a forked worker and its master)
+    counted by their share, so the processes' figures add up to the memory they use together."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def report_memory(gunicorn: subprocess.Popen, worker: subprocess.Popen | None) -> None:
-    print(f"(e) memory (VmRSS): gunicorn master {rss_mb(gunicorn.pid):.0f} MB; " + ", ".join(
-        f"worker {pid} {rss_mb(pid):.0f} MB" for pid in children_of(gunicorn.pid)))
+    print(f"(e) memory (VmRSS / PSS): gunicorn master {rss_mb(gunicorn.pid):.0f} / {pss_mb(gunicorn.pid):.0f} MB; "
+          + ", ".join(f"worker {pid} {rss_mb(pid):.0f} / {pss_mb(pid):.0f} MB" for pid in children_of(gunicorn.pid)))
     if worker is not None:
         pids = [worker.pid] + children_of(worker.pid)
         print("    matching worker: " + ", ".join(f"{pid} {rss_mb(pid):.0f} MB" for pid in pids))
@@ -480,6 +492,8 @@ def main() -> int:
                         help="without a worker: run `matchmaker rematch` after the import (slow at 100,000)")
     parser.add_argument("--warm-up", type=float, default=600, help="at most this long for the first searches")
     parser.add_argument("--keep-data", action="store_true", help="reuse the database as it is (no reset, no import)")
+    parser.add_argument("--keep-snapshots", action="store_true",
+                        help="with --keep-data: no `index rebuild` (the snapshots in instance/index are current)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows when the output is piped to a file
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop gunicorn and the worker
@@ -509,13 +523,16 @@ def main() -> int:
             run([matchmaker, "rematch"], env, label="rematch (all stored matches)")
         org_id, org_name = make_supplier(args.database_url)
         print(f"  supplier user {EMAIL} in {org_name} (organisation {org_id})")
-    if has_command(env, "index", "rebuild"):
+    if args.keep_data and args.keep_snapshots:
+        print("  index rebuild: skipped (--keep-snapshots)")
+    elif has_command(env, "index", "rebuild"):
         run([matchmaker, "index", "rebuild"], env, label="index rebuild")
     else:
         SKIPPED.append("`matchmaker index rebuild` is not on this branch: each web process builds its own "
                        "search index on its first search (timed as the warm-up)")
 
     base = f"http://127.0.0.1:{args.port}"
+    started = time.perf_counter()
     gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
                                  "-b", f"127.0.0.1:{args.port}", "--timeout", str(args.timeout),
                                  "matchmaker:create_app()"], env=env, cwd=ROOT,
@@ -529,8 +546,10 @@ def main() -> int:
                        "answers, so (d) equals (c); the imported catalogue is matched only with --rematch; "
                        "(e) has no worker process")
     try:
-        if not wait_for(base, 60):
+        # The master may load and read the indexes before it forks the workers (gunicorn.conf.py).
+        if not wait_for(base, args.warm_up):
             sys.exit(f"gunicorn did not answer at {base} (see {data / 'gunicorn.log'})")
+        print(f"gunicorn's first answer: {time.perf_counter() - started:.1f} s after its start")
         if worker is not None and not args.search_while_matching:
             wait_import_matching(args.database_url, args.import_matching_wait)
         rng = random.Random(args.seed)
