@@ -501,7 +501,7 @@ def segments(text: str, is_match) -> list[tuple[str, bool]]:
 def suggest(snap: Snapshot, text: str) -> str | None:
     """ "furnitre" → "furniture": each word the catalogue does not know, replaced by its closest
     word of the catalogue (rapidfuzz), when one is close enough."""
-    known = set(snap.terms)
+    known = snap.known
     words, changed = normalise(text).split(), False
     for i, word in enumerate(words):
         if len(word) < 4 or word in known or word.isdigit():

@@ -58,6 +58,7 @@ class Snapshot:
     _ranked: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _terms: tuple[str, ...] | None = None
+    _known: frozenset[str] | None = None
     _organisations: tuple | None = None
 
     @contextmanager
@@ -103,6 +104,13 @@ class Snapshot:
             with Session(self.bind) as session:
                 self._terms = tuple(sorted(self.store.terms(session, self.side)))
         return self._terms
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The catalogue's words as a set (a word the catalogue knows is never "corrected")."""
+        if self._known is None:
+            self._known = frozenset(self.terms)
+        return self._known
 
     @property
     def organisations(self) -> tuple[tuple[int, str], ...]:
