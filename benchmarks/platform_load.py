@@ -4,7 +4,9 @@ imported products and 2,000 buying requests (issue 9, "Benchmarks", second bulle
 Steps: empty and migrate the database (DATABASE_URL; it is DROPPED, so give a benchmark database),
 empty the Redis database (REDIS_URL), generate the catalogue (``benchmarks/catalogue.py``) and load it
 with ``matchmaker import`` (timed), ``matchmaker index rebuild`` when the command exists, start
-``gunicorn`` and ``matchmaker worker`` (when it exists), log in as a supplier, then measure:
+``gunicorn`` and ``matchmaker worker`` (when it exists), log in as a supplier, wait until the worker
+has matched the imported catalogue (timed; ``--search-while-matching`` measures searches meanwhile,
+on cores the worker shares), then measure:
 
   (a) ``/search`` latency, one client, over a fixed mix of queries (en/id/ru words, typos, HS codes,
       company names, facets), each asked once after a warm-up with other queries;
@@ -399,6 +401,12 @@ def wait_for_matching(url: str, wait_s: float) -> float | None:
         engine.dispose()
 
 
+def wait_import_matching(url: str, wait_s: float) -> None:
+    waited = wait_for_matching(url, wait_s)
+    print("matching of the imported catalogue by the worker: " + (
+        f"{waited:.1f} s" if waited is not None else f"not done within {wait_s:.0f} s"))
+
+
 # ---------------------------------------------------------------- memory
 
 def children_of(pid: int) -> list[int]:
@@ -424,9 +432,33 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (their own, not their children's)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: the pages a process shares with others (a forked worker and its master)
+    counted by their share, so the processes' figures add up to the memory they use together."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def report_memory(gunicorn: subprocess.Popen, worker: subprocess.Popen | None) -> None:
-    print(f"(e) memory (VmRSS): gunicorn master {rss_mb(gunicorn.pid):.0f} MB; " + ", ".join(
-        f"worker {pid} {rss_mb(pid):.0f} MB" for pid in children_of(gunicorn.pid)))
+    print(f"(e) memory (VmRSS / PSS): gunicorn master {rss_mb(gunicorn.pid):.0f} / {pss_mb(gunicorn.pid):.0f} MB; "
+          + ", ".join(f"worker {pid} {rss_mb(pid):.0f} / {pss_mb(pid):.0f} MB" for pid in children_of(gunicorn.pid)))
     if worker is not None:
         pids = [worker.pid] + children_of(worker.pid)
         print("    matching worker: " + ", ".join(f"{pid} {rss_mb(pid):.0f} MB" for pid in pids))
@@ -453,10 +485,15 @@ def main() -> int:
                         help="seconds to wait for a save's answer, and then for its matches")
     parser.add_argument("--import-matching-wait", type=float, default=1800,
                         help="seconds to wait for the worker to match the imported catalogue before the saves")
+    parser.add_argument("--search-while-matching", action="store_true",
+                        help="measure /search while the worker still matches the import (before: the "
+                             "measurements start once it has, as on a platform in use)")
     parser.add_argument("--rematch", action="store_true",
                         help="without a worker: run `matchmaker rematch` after the import (slow at 100,000)")
     parser.add_argument("--warm-up", type=float, default=600, help="at most this long for the first searches")
     parser.add_argument("--keep-data", action="store_true", help="reuse the database as it is (no reset, no import)")
+    parser.add_argument("--keep-snapshots", action="store_true",
+                        help="with --keep-data: no `index rebuild` (the snapshots in instance/index are current)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows when the output is piped to a file
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop gunicorn and the worker
@@ -486,13 +523,16 @@ def main() -> int:
             run([matchmaker, "rematch"], env, label="rematch (all stored matches)")
         org_id, org_name = make_supplier(args.database_url)
         print(f"  supplier user {EMAIL} in {org_name} (organisation {org_id})")
-    if has_command(env, "index", "rebuild"):
+    if args.keep_data and args.keep_snapshots:
+        print("  index rebuild: skipped (--keep-snapshots)")
+    elif has_command(env, "index", "rebuild"):
         run([matchmaker, "index", "rebuild"], env, label="index rebuild")
     else:
         SKIPPED.append("`matchmaker index rebuild` is not on this branch: each web process builds its own "
                        "search index on its first search (timed as the warm-up)")
 
     base = f"http://127.0.0.1:{args.port}"
+    started = time.perf_counter()
     gunicorn = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads),
                                  "-b", f"127.0.0.1:{args.port}", "--timeout", str(args.timeout),
                                  "matchmaker:create_app()"], env=env, cwd=ROOT,
@@ -506,18 +546,26 @@ def main() -> int:
                        "answers, so (d) equals (c); the imported catalogue is matched only with --rematch; "
                        "(e) has no worker process")
     try:
-        if not wait_for(base, 60):
+        # The master may load and read the indexes before it forks the workers (gunicorn.conf.py).
+        if not wait_for(base, args.warm_up):
             sys.exit(f"gunicorn did not answer at {base} (see {data / 'gunicorn.log'})")
+        print(f"gunicorn's first answer: {time.perf_counter() - started:.1f} s after its start")
+        if worker is not None and not args.search_while_matching:
+            wait_import_matching(args.database_url, args.import_matching_wait)
         rng = random.Random(args.seed)
         mix = query_mix(rng, products, args.queries)
         warm = query_mix(random.Random(args.seed + 100), products, 60)
         print(f"warm-up (first searches of each process): {warm_up(base, warm, limit_s=args.warm_up):.1f} s")
         report_memory(gunicorn, worker)
 
+        web = children_of(gunicorn.pid)
+        cpu = cpu_seconds(web)
         single = one_client(base, mix)
         lat = single["latencies"]
         print(f"(a) /search, one client, {len(lat)} queries: p50 {percentile(lat, 50):.0f} ms, "
-              f"p95 {percentile(lat, 95):.0f} ms, max {max(lat):.0f} ms, errors {single['errors']}")
+              f"p95 {percentile(lat, 95):.0f} ms, max {max(lat):.0f} ms, errors {single['errors']}; "
+              f"gunicorn workers' CPU {(cpu_seconds(web) - cpu) * 1000 / len(lat):.0f} ms per search; "
+              f"load average {os.getloadavg()[0]:.2f}")
 
         many = concurrent(base, mix, clients=args.clients, seconds=args.duration)
         lat = many["latencies"]
@@ -526,10 +574,8 @@ def main() -> int:
               f"{many['requests'] / many['seconds']:.1f} requests/s; p50 {percentile(lat, 50):.0f} ms, "
               f"p95 {percentile(lat, 95):.0f} ms")
 
-        if worker is not None:
-            waited = wait_for_matching(args.database_url, args.import_matching_wait)
-            print("matching of the imported catalogue by the worker: " + (
-                f"{waited:.1f} s" if waited is not None else f"not done within {args.import_matching_wait:.0f} s"))
+        if worker is not None and args.search_while_matching:
+            wait_import_matching(args.database_url, args.import_matching_wait)
         saved = saves(base, args.database_url, count=args.saves, seed=args.seed, wait_s=args.match_wait,
                       inline=worker is None)
         ans, got = saved["answered"], saved["matched"]

@@ -120,6 +120,7 @@ def test_a_web_process_that_may_not_fit_waits_for_a_snapshot(app, make, db, cata
                 index_store.version(session, "products")
         page = web.test_client().get("/search/?q=teak")
         assert page.status_code == 200  # answers, without the engine's results, until a snapshot exists
+        assert "search index is being prepared" in page.get_data(as_text=True)
         index_store.rebuild(db, "products")
         with Session(web.extensions["db_engine"]) as session:
             assert index_store.version(session, "products") == index_store.version(db, "products")
@@ -128,6 +129,34 @@ def test_a_web_process_that_may_not_fit_waits_for_a_snapshot(app, make, db, cata
         assert "Solid teak dining table" in [hit.item.title for hit in found.page.items], found
         page = web.test_client().get("/search/?q=teak").get_data(as_text=True)
         assert "Solid <mark>teak</mark> dining table" in page
+        assert "being prepared" not in page
+    finally:
+        web.extensions["db_engine"].dispose()
+
+
+def test_a_web_process_warms_up_as_soon_as_the_snapshots_exist(app, db, catalogue):
+    """At start (gunicorn.conf.py) a web process loads both indexes and reads every profile and word
+    of the catalogue in the background, waiting for the worker's first snapshots if need be."""
+    from matchmaker.matching.artefact import STORED
+
+    web = create_app({**{key: app.config[key] for key in ("TESTING", "DATABASE_URL", "SECRET_KEY",
+                                                          "WTF_CSRF_ENABLED", "INDEX_DIR")},
+                      "INDEX_FIT_IN_WEB": False})
+    try:
+        engine = web.extensions["db_engine"]
+        thread = index_store.warm_up(engine, retry_s=0.05)
+        thread.join(0.3)
+        assert thread.is_alive()  # no snapshot yet: it waits
+        for side in index_store.SIDES:
+            index_store.rebuild(db, side)
+        thread.join(60)
+        assert not thread.is_alive()
+        warm = index_store.store_for(engine).sides["products"]
+        assert len(warm.index) == len(TITLES)
+        assert not any(profile is STORED for profile in warm.index._profiles)  # none left to read on use
+        assert "rattan" in warm.terms
+        page = web.test_client().get("/search/?q=teak").get_data(as_text=True)
+        assert "Solid <mark>teak</mark> dining table" in page and "being prepared" not in page
     finally:
         web.extensions["db_engine"].dispose()
 
@@ -230,3 +259,26 @@ def test_the_matching_process_writes_a_snapshot_every_so_many_changes(app, make,
     with Session(app.extensions["db_engine"]) as session:
         state = index_store.store_for(app.extensions["db_engine"]).current(session, "products")
         assert state.snapshot == state.applied == changes.latest(db)
+
+
+def test_search_follows_the_active_weights_when_they_change_and_back(app, db, catalogue):
+    """A search knows the active weights by their row: a new active version, or none again, is seen
+    by the next search (the index refits with them), never a remembered older one."""
+    from matchmaker.matching import DEFAULT_WEIGHTS
+    from matchmaker.matching.scoring import resolve_weights
+    from matchmaker.models import WeightVersion
+    from matchmaker.services import search_index
+
+    built_in = search_index.snapshot(db, "products")
+    learnt = {**DEFAULT_WEIGHTS, "text": DEFAULT_WEIGHTS["text"] * 2}
+    row = WeightVersion(name="w2", weights=learnt, active=True)
+    db.add(row)
+    db.commit()
+    found = search_index.snapshot(db, "products")
+    assert found.version != built_in.version
+    assert found.index.weights == resolve_weights(learnt)
+    row.active = False
+    db.add(row)
+    db.commit()
+    again = search_index.snapshot(db, "products")
+    assert again.index.weights == resolve_weights(None)

@@ -292,6 +292,32 @@ class _Index:
     def __contains__(self, record_id: str) -> bool:
         return record_id in self._position
 
+    def profile(self, record_id: str) -> Profile | None:
+        """The engine's reading of one indexed record (its language, concepts, HS), or None when
+        the record is not in the index."""
+        position = self._position.get(record_id)
+        return None if position is None else self._profile(position)
+
+    def read_stored_profiles(self, *, step: int = 256) -> Iterator[int]:
+        """Read now the profiles a loaded index would read on first use, ``step`` positions per
+        iteration (a generator that yields how many positions it has gone through): a server reads
+        them before its first queries, and may take its own lock around each step. The file's copy
+        is let go once every profile is read.
+
+        >>> index = ProductIndex([Product("p1", "Teak chair")])
+        >>> list(index.read_stored_profiles())   # a fitted index holds its profiles already
+        [1]
+        """
+        done = 0
+        while done < len(self._ids):
+            for position in range(done, min(done + step, len(self._ids))):
+                if self._profiles[position] is STORED:
+                    self._profile(position)
+            done = min(done + step, len(self._ids))
+            yield done
+        if self._store is not None and not any(p is STORED for p in self._profiles):
+            self._store = None
+
     @property
     def profiles(self) -> list[Profile]:
         return [self._profile(i) for i, record_id in enumerate(self._ids) if record_id is not None]
@@ -300,7 +326,9 @@ class _Index:
         """The catalogue profile at ``position``; a loaded index reads its profiles when first needed."""
         found = self._profiles[position]
         if found is STORED:
-            found = self._profiles[position] = self._store.profile(int(self._stored_row[position]))
+            store = self._store  # None once another thread has read them all (read_stored_profiles)
+            found = self._profiles[position] = \
+                self._profiles[position] if store is None else store.profile(int(self._stored_row[position]))
         return found
 
     # -- fingerprint, save, load -------------------------------------------------------------

@@ -202,6 +202,11 @@ def store(session: Session, checked: BulkPlan, *, progress: Callable[[int], None
             "published": {side: len(found) for side, found in published.items()},
             "product_ids": _ranges(ids["product"]), "request_ids": _ranges(ids["request"]),
             "organisations_created": sorted(owners[key] for key in checked.new_organisations)}))
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner's statistics, as after any bulk load: without them (autovacuum off, or not yet
+        # run) it took 133 loops of a nested join for one facet of /search at 100,000 products (3.5 s).
+        session.execute(text("ANALYZE organisation, product_profile, buying_request, catalogue_change"))
+        session.commit()
     loaded.products, loaded.requests = len(ids["product"]), len(ids["request"])
     loaded.published = len(published["product"]) + len(published["request"])
     loaded.seconds = time.perf_counter() - started

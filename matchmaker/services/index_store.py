@@ -28,6 +28,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ class _Side:
     applied: int = 0
     weights_name: str = weight_versions.BUILT_IN
     terms: set[str] | None = None   # the catalogue's words ("did you mean"), built on first use
+    profiles_read: object = None    # the index whose stored profiles have all been read (warm)
     lock: _ReadWriteLock = field(default_factory=_ReadWriteLock)
     updating: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,12 +146,15 @@ class Store:
         self.sides = {side: _Side(side) for side in SIDES}
 
     # -- keeping current ---------------------------------------------------------------------
-    def current(self, session: Session, side: str, *, may_fit: bool | None = None) -> _Side:
+    def current(self, session: Session, side: str, *, may_fit: bool | None = None, latest: int | None = None,
+                active=None) -> _Side:
         """The side's index brought up to the log's newest position (loaded or fitted first).
-        ``may_fit`` overrides the store's setting (matching, the worker's job, always may)."""
+        ``may_fit`` overrides the store's setting (matching, the worker's job, always may); ``latest``
+        and ``active`` (the log's newest position and the active weights) when the caller has just
+        read them (a search reads them once for both sides)."""
         state = self.sides[side]
-        latest = changes.latest(session)
-        active = weight_versions.active(session)
+        latest = changes.latest(session) if latest is None else latest
+        active = weight_versions.active(session) if active is None else active
         if state.index is not None and state.applied >= latest and _same_weights(state.index, active):
             return state
         # The store reads in a session of its own: never inside the caller's transaction, and never
@@ -209,7 +214,25 @@ class Store:
                 state.index.add(records)
             state.unmatchable, state.applied = frozenset(unmatchable), changed.upto
             if state.terms is not None:
-                state.terms.update(_words(rows))
+                state.terms.update(_words((r.title, r.description) for r in rows))
+
+    def read_profiles(self, side: str) -> None:
+        """Read every profile of this side's loaded snapshot now, a chunk at a time under the read
+        lock: a loaded index otherwise reads them as queries touch them, and a web process's first
+        searches at 100,000 products spent most of a minute doing so. Stops if the index is replaced."""
+        state = self.sides[side]
+        index = state.index
+        if index is None or state.profiles_read is index:
+            return  # (never walked twice: a forked worker would copy every page it touches)
+        steps = index.read_stored_profiles()
+        while True:
+            with state.lock.read():
+                if state.index is not index:
+                    return
+                if next(steps, None) is None:
+                    state.profiles_read = index
+                    return
+            time.sleep(0)  # request threads take the interpreter between chunks
 
     # -- reading -----------------------------------------------------------------------------
     @contextmanager
@@ -229,14 +252,15 @@ class Store:
         state = self.current(session, side)
         if state.terms is None:
             with Session(session.get_bind()) as own:
-                words = _words(_published(own, side, None))
+                words = _words(_texts(own, side))
             with state.lock.write():
                 state.terms = words
         with state.lock.read():  # a copy: deltas add words under the write lock
             return set(state.terms)
 
-    def version(self, session: Session, side: str) -> Version:
-        return self._version(self.current(session, side))
+    def version(self, session: Session, side: str, **known) -> Version:
+        """The version this side answers from, brought up to date first (``known``: see current)."""
+        return self._version(self.current(session, side, **known))
 
     @staticmethod
     def _version(state: _Side) -> Version:
@@ -327,14 +351,23 @@ def _published(session: Session, side: str, ids) -> list:
     return list(session.exec(statement).all())
 
 
+def _texts(session: Session, side: str) -> Iterator:
+    """(title, description) of every published item, streamed: the catalogue's words without
+    building 100,000 ORM objects (seconds, and memory the process kept)."""
+    model = MODELS[side]
+    statement = select(model.title, model.description).where(model.status == "published")
+    yield from session.exec(statement.execution_options(yield_per=5000))
+
+
 def _unmatchable(session: Session, side: str) -> frozenset[int]:
     model = MODELS[side]
     return frozenset(session.exec(select(model.id).join(Organisation).where(
         model.status == "published", col(Organisation.kind).not_in(KINDS[side]))).all())
 
 
-def _words(rows) -> set[str]:
-    return {word for item in rows for word in normalise(f"{item.title} {item.description}").split()
+def _words(texts) -> set[str]:
+    """The words of (title, description) pairs that "did you mean" may offer."""
+    return {word for title, description in texts for word in normalise(f"{title} {description}").split()
             if len(word) >= 4 and word.isalpha()}
 
 
@@ -393,6 +426,38 @@ def init_app(app) -> None:
     store = Store(directory, may_fit=app.config.get("INDEX_FIT_IN_WEB", True))
     with _stores_lock:
         _stores[app.extensions["db_engine"]] = store
+
+
+def warm(bind) -> bool:
+    """Load both sides' indexes and read their profiles and the catalogue's words now, so the first
+    searches answer as fast as the next ones; False (and nothing more done) while a side has no
+    snapshot and this process may not fit one. Costs nothing once done."""
+    store = store_for(bind)
+    try:
+        for side in SIDES:
+            with Session(bind) as session:
+                store.current(session, side)
+            store.read_profiles(side)
+    except IndexBeingPrepared:
+        return False
+    for side in SIDES:
+        if store.sides[side].terms is None:
+            with Session(bind) as session:
+                store.terms(session, side)
+    return True
+
+
+def warm_up(bind, *, retry_s: float = 5) -> threading.Thread:
+    """:func:`warm` in a background thread, again every ``retry_s`` seconds until the snapshots
+    exist (gunicorn.conf.py: each worker, when the master could not warm before forking them)."""
+
+    def run() -> None:
+        while not warm(bind):
+            time.sleep(retry_s)
+
+    thread = threading.Thread(target=run, daemon=True, name="index-warm-up")
+    thread.start()
+    return thread
 
 
 def store_for(bind) -> Store:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, and_, case, cast, false, or_, true
+from sqlalchemy import String, and_, case, cast, false, literal, or_, true, union_all
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, func, select
 
@@ -109,6 +109,7 @@ class Results:
     facets: dict[str, list[tuple[str, int]]]
     sides: dict[str, int]
     suggestion: str | None = None
+    preparing: bool = False  # the engine's index of this side is not loaded yet: words find nothing
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,10 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     query = " ".join(query.split())[:QUERY_MAX]
     # The box's matches on each side, and what they hold (one GROUP BY, remembered per catalogue
     # version): the facets' counts and the totals of both sides come from it.
-    matched = {s: _match(session, s, query) for s in SIDES}
-    tallies = {s: _tally(session, s, matched[s], _for_side(s, filters).moq_max) for s in SIDES}
-    here = _narrow(session, side, matched[side], filters, tallies[side])
+    catalogue = search_index.Catalogue.read(session)
+    matched = {s: _match(session, s, query, catalogue) for s in SIDES}
+    tallies = _tallies_of(session, matched, filters, catalogue)
+    here = _narrow(session, side, matched[side], filters, tallies[side], catalogue)
     model = MODELS[side]
     total = tallies[side].total(filters) if here is matched[side] else _count(session, side, here, filters)
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
@@ -143,7 +145,8 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     hits = _hits(items, here)
     sides = {s: total if s == side else tallies[s].total(_for_side(s, filters)) for s in SIDES}
     results = Results(query, side, sort, filters, Page(hits, page, page_size, total),
-                      tallies[side].facets(filters), sides)
+                      tallies[side].facets(filters), sides,
+                      preparing=here.snapshot is not None and here.snapshot.store is None)
     if total == 0 and query and here.snapshot is not None:
         results.suggestion = suggest(here.snapshot, query)
     return results
@@ -154,28 +157,49 @@ def _for_side(side: str, filters: Filters) -> Filters:
 
 
 # -- what the box matches -------------------------------------------------------------------------
-def _match(session: Session, side: str, text: str) -> _Query:
+def _match(session: Session, side: str, text: str, catalogue: search_index.Catalogue) -> _Query:
     if not text:
         return _Query(text, true(), {}, frozenset(), None)
-    snap = search_index.snapshot(session, side)
+    snap = search_index.snapshot(session, side, catalogue)
     ranked = {r.item_id: r for r in snap.rank(text)} if _has_words(text) else {}
     folded = text.casefold()
     organisations = frozenset(org for org, name in snap.organisations if len(folded) >= 3 and folded in name)
     return _Query(text, _found(side, text, ranked, organisations), ranked, organisations, snap)
 
 
-def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tally: "_Tally") -> _Query:
+def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tally: "_Tally",
+            catalogue: search_index.Catalogue) -> _Query:
     """The box's matches ranked again among the items the facets allow (their ids from the database,
     a mask on the engine's index), when a facet is chosen and fewer than ``NARROW_BELOW`` of the
     engine's results pass it: a narrow facet still gets the best of its own items, while a broad one
     keeps the engine's results that pass (the count its value showed) without a second ranking."""
     if not matched.ranked or not filters.args() or tally.total(filters) >= NARROW_BELOW:
         return matched
-    model = MODELS[side]
-    allowed = frozenset(session.exec(select(model.id).join(Organisation).where(
-        *_conditions(side, _ANY, filters))).all())
+    allowed = _allowed(session, side, filters, catalogue)
     ranked = {r.item_id: r for r in matched.snapshot.rank(matched.text, allowed=allowed)}
     return replace(matched, condition=_found(side, matched.text, ranked, matched.organisations), ranked=ranked)
+
+
+_ALLOWED_KEPT = 8  # a broad facet allows most of the catalogue: tens of thousands of ids each
+_allowed_ids: OrderedDict = OrderedDict()
+
+
+def _allowed(session: Session, side: str, filters: Filters, catalogue: search_index.Catalogue) -> frozenset[int]:
+    """The published items the facets allow, remembered per catalogue version: reading them took
+    most of a narrowed search (a country facet allows half the catalogue)."""
+    key = (str(session.get_bind().url), side, search_index.version(session, side, catalogue), filters)
+    with _tallies_lock:
+        if key in _allowed_ids:
+            _allowed_ids.move_to_end(key)
+            return _allowed_ids[key]
+    model = MODELS[side]
+    found = frozenset(session.exec(select(model.id).join(Organisation).where(
+        *_conditions(side, _ANY, filters))).all())
+    with _tallies_lock:
+        _allowed_ids[key] = found
+        while len(_allowed_ids) > _ALLOWED_KEPT:
+            _allowed_ids.popitem(last=False)
+    return found
 
 
 def _found(side: str, text: str, ranked: dict, organisations: frozenset[int]):
@@ -303,34 +327,51 @@ _tallies: OrderedDict = OrderedDict()
 _tallies_lock = threading.Lock()
 
 
-def _tally(session: Session, side: str, matched: _Query, moq_max: float | None) -> _Tally:
-    """The tally of what the box matched on one side, from memory when this catalogue version has
-    been asked the same (the snapshot's version with words in the box, else the catalogue's)."""
-    version = matched.snapshot.version if matched.snapshot is not None else search_index.version(session, side)
-    key = (str(session.get_bind().url), side, version, matched.text, moq_max)
+def _tallies_of(session: Session, matched: dict[str, _Query], filters: Filters,
+             catalogue: search_index.Catalogue) -> dict[str, _Tally]:
+    """The tally of what the box matched on each side, from memory when this catalogue version has
+    been asked the same (the snapshot's version with words in the box, else the catalogue's); the
+    sides not remembered are counted in one statement (one GROUP BY each, glued by UNION ALL)."""
+    found, missing = {}, {}
+    for side, query in matched.items():
+        version = query.snapshot.version if query.snapshot is not None else \
+            search_index.version(session, side, catalogue)
+        key = (str(session.get_bind().url), side, version, query.text, _for_side(side, filters).moq_max)
+        with _tallies_lock:
+            if key in _tallies:
+                _tallies.move_to_end(key)
+                found[side] = _tallies[key]
+                continue
+        missing[side] = key
+    if not missing:
+        return found
+    statements = [_tally_statement(side, matched[side], key[-1]) for side, key in missing.items()]
+    rows: dict[str, list] = {side: [] for side in missing}
+    for side, *row in session.execute(union_all(*statements) if len(statements) > 1 else statements[0]):
+        rows[side].append(row)
     with _tallies_lock:
-        if key in _tallies:
-            _tallies.move_to_end(key)
-            return _tallies[key]
+        for side, key in missing.items():
+            found[side] = _tallies[key] = _Tally(rows[side])
+        while len(_tallies) > _TALLIES_KEPT:
+            _tallies.popitem(last=False)
+    return found
+
+
+def _tally_statement(side: str, matched: _Query, moq_max: float | None):
     model = MODELS[side]
     moq_ok = and_(col(model.moq).is_not(None), model.moq <= moq_max) if moq_max is not None else false()
     columns = [model.sector, func.substr(model.hs_code, 1, 2), Organisation.country, Organisation.verified,
                cast(_certifications(side), String), cast(model.incoterms, String),
                case((moq_ok, 1), else_=0)]
-    statement = (select(*columns, func.count(model.id)).select_from(model).join(Organisation)
-                 .where(model.status == "published", matched.condition).group_by(*columns))
-    found = _Tally(session.exec(statement).all())
-    with _tallies_lock:
-        _tallies[key] = found
-        while len(_tallies) > _TALLIES_KEPT:
-            _tallies.popitem(last=False)
-    return found
+    return (select(literal(side).label("side"), *columns, func.count(model.id)).select_from(model)
+            .join(Organisation).where(model.status == "published", matched.condition).group_by(*columns))
 
 
 def forget_tallies() -> None:
     """Empty the memory of tallies (tests, benchmarks timing a cold search)."""
     with _tallies_lock:
         _tallies.clear()
+        _allowed_ids.clear()
 
 
 def _order(side: str, matched: _Query, sort: str) -> list:
@@ -460,7 +501,7 @@ def segments(text: str, is_match) -> list[tuple[str, bool]]:
 def suggest(snap: Snapshot, text: str) -> str | None:
     """ "furnitre" → "furniture": each word the catalogue does not know, replaced by its closest
     word of the catalogue (rapidfuzz), when one is close enough."""
-    known = set(snap.terms)
+    known = snap.known
     words, changed = normalise(text).split(), False
     for i, word in enumerate(words):
         if len(word) < 4 or word in known or word.isdigit():

@@ -27,7 +27,7 @@ from matchmaker.matching.concepts import default_vocabulary
 from matchmaker.matching.index import CANDIDATES
 from matchmaker.matching.normalise import normalise
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
-from matchmaker.services import changes, index_store
+from matchmaker.services import index_store
 from matchmaker.vocabulary import TITLE_MAX
 
 MODELS = {"products": ProductProfile, "requests": BuyingRequest}
@@ -58,6 +58,7 @@ class Snapshot:
     _ranked: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _terms: tuple[str, ...] | None = None
+    _known: frozenset[str] | None = None
     _organisations: tuple | None = None
 
     @contextmanager
@@ -92,10 +93,7 @@ class Snapshot:
     def profile_of(self, item_id: int):
         """The engine's reading of one indexed item (its language and concepts), or None."""
         with self._index() as index:
-            if index is None or str(item_id) not in index:
-                return None
-            # The engine has no public per-id accessor yet: read the profile it keeps for the item.
-            return index._profile(index._position[str(item_id)])
+            return None if index is None else index.profile(str(item_id))
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -106,6 +104,13 @@ class Snapshot:
             with Session(self.bind) as session:
                 self._terms = tuple(sorted(self.store.terms(session, self.side)))
         return self._terms
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The catalogue's words as a set (a word the catalogue knows is never "corrected")."""
+        if self._known is None:
+            self._known = frozenset(self.terms)
+        return self._known
 
     @property
     def organisations(self) -> tuple[tuple[int, str], ...]:
@@ -153,14 +158,61 @@ _snapshots: dict[tuple[int, str], Snapshot] = {}
 _snapshots_lock = threading.Lock()
 
 
-def snapshot(session: Session, side: str) -> Snapshot:
+@dataclass(frozen=True)
+class Catalogue:
+    """What a search checks its snapshots and tallies against, read once for both sides: the change
+    log's newest position, the organisations' count and versions (names, countries and verification
+    are not in the log) and the active weights."""
+
+    latest: int
+    organisations: tuple[str, str]
+    weights: Any
+
+    @classmethod
+    def read(cls, session: Session) -> "Catalogue":
+        from matchmaker.models import CatalogueChange, WeightVersion
+
+        # One round trip (each search used to make six): the active weights are known by their row,
+        # read in full only the first time that row is seen (a saved weight version never changes).
+        latest = select(func.coalesce(func.max(CatalogueChange.seq), 0)).scalar_subquery()
+        count = select(func.count(Organisation.id)).scalar_subquery()
+        versions = select(func.sum(Organisation.version)).scalar_subquery()
+        active = select(WeightVersion.id).where(WeightVersion.active == True)  # noqa: E712
+        active = active.order_by(WeightVersion.id.desc()).limit(1)
+        row = {name: select(column).where(WeightVersion.id == active.scalar_subquery()).scalar_subquery()
+               for name, column in (("name", WeightVersion.name), ("at", WeightVersion.created_at))}
+        position, count, versions, name, at = session.exec(select(latest, count, versions, row["name"],
+                                                                  row["at"])).one()
+        return cls(position, (str(count), str(versions)), _weights(session, name, at))
+
+
+_weights_seen: dict[tuple, Any] = {}
+
+
+def _weights(session: Session, name: str | None, at) -> Any:
+    from matchmaker.services import weights
+
+    if name is None:
+        return weights.Weights(weights.BUILT_IN, dict(weights.DEFAULT_WEIGHTS))
+    key = (str(session.get_bind().url), name, str(at))
+    found = _weights_seen.get(key)
+    if found is None:
+        found = weights.active(session)
+        if found.name == name:  # the same row still active (else this search's read is used once)
+            _weights_seen[key] = found
+    return found
+
+
+def snapshot(session: Session, side: str, catalogue: Catalogue | None = None) -> Snapshot:
     """This side's snapshot at the index's current version (the index brought up to the change log
-    first: one query when nothing changed). One Snapshot object per version in the whole process."""
+    first; no query when nothing changed and the ``catalogue`` was read). One Snapshot object per
+    version in the whole process."""
     bind = session.get_bind()
     store = index_store.store_for(bind)
+    catalogue = catalogue if catalogue is not None else Catalogue.read(session)
     try:
-        found = store.version(session, side)
-        version = (found.snapshot, found.applied, found.fingerprint, _organisations_version(session))
+        found = store.version(session, side, latest=catalogue.latest, active=catalogue.weights)
+        version = (found.snapshot, found.applied, found.fingerprint, catalogue.organisations)
     except index_store.IndexBeingPrepared:
         return Snapshot(("being prepared",), side, None, bind)
     key = (id(store), side)
@@ -171,17 +223,12 @@ def snapshot(session: Session, side: str) -> Snapshot:
     return found
 
 
-def version(session: Session, side: str) -> tuple:
+def version(session: Session, side: str, catalogue: Catalogue | None = None) -> tuple:
     """The published catalogue's version as facets count it, without an index: the change log's
     newest position (every publication, edit and withdrawal is logged) and the organisations' versions
-    (a verification or a new country changes counts too). Two cheap queries."""
-    return (changes.latest(session), *_organisations_version(session))
-
-
-def _organisations_version(session: Session) -> tuple:
-    """Organisations' names are not in the change log: their count and versions tell a rename."""
-    return tuple(str(v) for v in session.exec(select(func.count(Organisation.id),
-                                                     func.sum(Organisation.version))).one())
+    (a verification or a new country changes counts too)."""
+    catalogue = catalogue if catalogue is not None else Catalogue.read(session)
+    return (catalogue.latest, *catalogue.organisations)
 
 
 def wait_for_rebuilds(timeout: float = 60) -> None:
@@ -193,6 +240,7 @@ def clear() -> None:
     with _snapshots_lock:
         _snapshots.clear()
         _organisation_texts.clear()
+        _weights_seen.clear()
 
 
 _organisation_texts: dict[str, tuple[tuple, tuple[tuple[int, str], ...]]] = {}

@@ -203,6 +203,32 @@ def test_a_loaded_index_takes_removals_and_reads_profiles_lazily(tmp_path, marke
     assert {r.id for r in loaded.records} == {p.id for p in first}
 
 
+def test_one_records_profile_by_id_from_a_fitted_or_a_loaded_index(tmp_path, market, vocabulary):
+    first, later, _ = market
+    fitted = ProductIndex(first + later, vocabulary=vocabulary)
+    fitted.save(tmp_path / "p.idx")
+    loaded = ProductIndex.load(tmp_path / "p.idx", vocabulary=vocabulary)
+    for index in (fitted, loaded):
+        found = index.profile(first[3].id)
+        assert found.record == first[3] and found.language in ("en", "id", "ru")
+        assert index.profile("not-indexed") is None
+        index.remove([first[3].id])
+        assert index.profile(first[3].id) is None
+    assert loaded.profile(later[0].id) == fitted.profile(later[0].id)
+
+
+def test_a_loaded_index_reads_its_stored_profiles_ahead_and_ranks_the_same(tmp_path, market, vocabulary):
+    first, later, demands = market
+    fitted = ProductIndex(first + later, vocabulary=vocabulary)
+    fitted.save(tmp_path / "p.idx")
+    loaded = ProductIndex.load(tmp_path / "p.idx", vocabulary=vocabulary)
+    steps = list(loaded.read_stored_profiles(step=7))
+    assert steps[-1] == len(first + later) and len(steps) == -(-len(first + later) // 7)
+    assert not any(p is artefact.STORED for p in loaded._profiles)
+    assert loaded._store is None  # the file's pickled copy is let go
+    assert tops(loaded, demands[:15]) == tops(fitted, demands[:15])
+
+
 def test_rows_built_in_pieces_rank_as_at_once(market, vocabulary, monkeypatch):
     from matchmaker.matching import text
 
