@@ -549,23 +549,23 @@ class _Index:
         """``_search`` with stages one and two of each chunk in ``workers`` forked processes; they
         send back only positions and text values (pickled explanations cost more to read than to
         write here), and this process builds the matches of each chunk in order while the
-        workers go on with the next ones."""
+        workers go on with the next ones. The queries are read here, before the fork, so their
+        words are read once (not in every worker) and the workers find them in memory."""
         for segment in self._segments:  # computed once here rather than in every worker
             for block in ("words", "grams"):
                 self.text.norms(segment.text, block)
         bounds = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
-        ranked = forked_map(lambda b: self._rank_chunk(
-            *(lambda profiles: (profiles, self.text.queries(profiles)))(
-                [build_profile(r, self.vocabulary) for r in records[b[0]:b[1]]]), k), bounds, workers)
-        for (start, stop), found in zip(bounds, ranked):
-            chunk = records[start:stop]
-            profiles = [build_profile(r, self.vocabulary) for r in chunk]
-            texts = _query_rows(self.text.queries(profiles))
-            for record, profile, mine, text in zip(chunk, profiles, found, texts):
-                yield record, [self._match(profile, position, self._parts(position, profile, value), text)
+        profiles = [build_profile(r, self.vocabulary) for r in records]
+        texts = [self.text.queries(profiles[start:stop]) for start, stop in bounds]
+        ranked = forked_map(lambda i: self._rank_chunk(profiles[slice(*bounds[i])], texts[i], k),
+                            range(len(bounds)), workers)
+        for (start, stop), text, found in zip(bounds, texts, ranked):
+            for record, profile, mine, row in zip(records[start:stop], profiles[start:stop], found,
+                                                  _query_rows(text)):
+                yield record, [self._match(profile, position, self._parts(position, profile, value), row)
                                for position, value in mine]
             if progress is not None:
-                progress(len(chunk))
+                progress(stop - start)
 
     def rank(self, record, *, k: int = 10, allowed: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """``(id, grade)`` of the ``k`` best eligible catalogue items for one query, best first: the
