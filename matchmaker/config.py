@@ -72,6 +72,11 @@ class Config:
     # A refresh redoes every list of the other side up to this many lists (exactly a full rematch);
     # above, only the lists a change can affect (see services.matches.refresh).
     MATCH_REFRESH_ALL_UP_TO = int(os.environ.get("MATCH_REFRESH_ALL_UP_TO") or 200)
+    # ... and also when the changed items number this share of the other side's lists, or more than
+    # this many (a bulk import): finding the lists each changed item can enter ranks the whole other
+    # side per item (seconds at 100,000), redoing every list is one batch.
+    MATCH_REFRESH_ALL_SHARE = float(os.environ.get("MATCH_REFRESH_ALL_SHARE") or 0.1)
+    MATCH_REFRESH_ENTERING_UP_TO = int(os.environ.get("MATCH_REFRESH_ENTERING_UP_TO") or 100)
     # Matching runs off the request path (services.jobs). MATCHING_MODE: inline (the default under
     # TESTING), thread (the default without REDIS_URL), rq (the default with REDIS_URL: run
     # `matchmaker worker`) or worker (web processes schedule nothing; `matchmaker worker` polls).

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from matchmaker.models import BuyingRequest, Match, ProductProfile
-from matchmaker.services import changes, index_store, matches
+from matchmaker.services import changes, index_store, jobs, matches
 
 PASSWORD = "correct-horse-2026"  # the factory users' password (tests/conftest.py)
 ITEM_TABLES = ("audit_event", "match", "product_profile", "buying_request", "catalogue_change", "derived_position")
@@ -209,7 +209,7 @@ def test_a_large_catalogue_redoes_every_list_a_change_can_affect(app, make, db, 
     the engine's, and every other list holds a changed item exactly when the engine would put it
     there, at the engine's rank when nothing else in that list moved."""
     _clear(app)
-    app.config.update(MATCHES_PER_ITEM=2, MATCH_REFRESH_ALL_UP_TO=0)
+    app.config.update(MATCHES_PER_ITEM=2, MATCH_REFRESH_ALL_UP_TO=0, MATCH_REFRESH_ALL_SHARE=float("inf"))
     world = World(app, make, db)
     for step in catalogue + steps:
         db.expire_all()
@@ -229,6 +229,35 @@ def test_a_large_catalogue_redoes_every_list_a_change_can_affect(app, make, db, 
                     assert kept == engine, (step, owner)
                 else:
                     assert {i for i in kept if i in theirs} == {i for i in engine if i in theirs}, (step, owner)
+
+
+def test_an_import_redoes_every_list_of_the_other_side_instead_of_looking_for_entries(app, make, db,
+                                                                                     monkeypatch):
+    """An import logs many items at once. Past a tenth of the other side's lists, every list there is
+    redone (one batch) rather than ranking the whole other side once per changed item to find the lists
+    it can enter; the result is exactly a full rematch's."""
+    _clear(app)
+    app.config.update(MATCHES_PER_ITEM=2, MATCH_REFRESH_ALL_UP_TO=0)
+    buyer = make.organisation(kind="buyer", country="KZ")
+    for title, description, hs_code, language in REQUESTS:
+        make.request(buyer, title=title, description=description, hs_code=hs_code, language=language)
+    with app.app_context():
+        matches.rematch_all(db)
+    app.config["MATCHING_MODE"] = "worker"  # the job runs when the test says, after all of them
+    jobs.init_app(app)
+    make.schedules_matching = True  # the import's products wait for the matching job
+    exporter = make.organisation(kind="exporter", country="ID")
+    for title, description, hs_code, language in PRODUCTS:
+        make.product(exporter, title=title, description=description, hs_code=hs_code, language=language,
+                     certifications=[])
+    monkeypatch.setattr(matches._Catalogue, "entering", lambda *_: pytest.fail("ranked per changed item"))
+    with app.app_context():
+        assert jobs.run_matching(app.extensions["db_engine"]) == len(PRODUCTS)
+    incremental = _stored(db)
+    assert any(ranks[1] for ranks in incremental.values())  # the requests' lists hold the new products
+    with app.app_context():
+        matches.rematch_all(db)
+    assert incremental == _stored(db)
 
 
 @pytest.fixture

@@ -145,8 +145,13 @@ def _matchable_count(session: Session, side: str) -> int:
         model.status == "published", col(Organisation.kind).in_(index_store.KINDS[side]))).one()
 
 
-def _redo_all_up_to() -> int:
-    return current_app.config.get("MATCH_REFRESH_ALL_UP_TO", 200) if has_app_context() else 200
+def _redo_all_when(changed: int, lists: int) -> bool:
+    """Whether a refresh redoes every list of a side with this many lists after this many changes on
+    the other side (see :func:`refresh`)."""
+    config = current_app.config if has_app_context() else {}
+    return (lists <= config.get("MATCH_REFRESH_ALL_UP_TO", 200)
+            or changed >= config.get("MATCH_REFRESH_ALL_SHARE", 0.1) * lists
+            or changed > config.get("MATCH_REFRESH_ENTERING_UP_TO", 100))
 
 
 def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterable[int] = (),
@@ -155,7 +160,9 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
 
     Redone: the changed items' own lists; of the other side, the lists that hold a changed item and
     those a changed item can now enter. Below ``MATCH_REFRESH_ALL_UP_TO`` lists on the other side,
-    every list of that side is redone instead (exactly a full rematch). Above it, the lists not redone
+    every list of that side is redone instead (exactly a full rematch), and so it is when the changed
+    items number ``MATCH_REFRESH_ALL_SHARE`` of that side's lists or more than
+    ``MATCH_REFRESH_ENTERING_UP_TO`` (an import). Otherwise the lists not redone
     keep their scores: word weights are catalogue-wide, so those scores may drift from a full rematch
     by the change's effect on the weights of its words (at 100,000 items, a few thousandths), until
     the next ``matchmaker rematch``. Pairs, ranks and scores of every redone list are exact.
@@ -166,14 +173,14 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
     if _has_unranked_proposals(session):
         rematch_all(session, also=also)
         return
-    k, everything = _top_k(), _redo_all_up_to()
+    k = _top_k()
     with _Catalogue.warm(session) as catalogue:
         redo_requests, redo_products = set(changed_requests), set(changed_products)
         for changed, side, redo, holder in ((changed_products, "requests", redo_requests, Match.request_id),
                                             (changed_requests, "products", redo_products, Match.product_id)):
             if not changed:
                 continue
-            if _matchable_count(session, side) <= everything:
+            if _redo_all_when(len(changed), _matchable_count(session, side)):
                 redo.update(_matchable_ids(session, side))
             else:
                 redo.update(_holders(session, side, changed))
