@@ -15,7 +15,10 @@ def when_ready(server):
     from matchmaker.services import index_store
 
     engine = server.app.wsgi().extensions["db_engine"]
-    index_store.warm(engine)
+    try:
+        index_store.warm(engine)
+    except Exception:  # the database not reachable yet: the workers still start, and warm themselves
+        server.log.exception("indexes not warmed before forking the workers")
     engine.dispose()  # no database connection crosses the fork
     gc.freeze()  # the collector never walks (so never copies) what the workers inherit
 

@@ -452,7 +452,12 @@ def warm_up(bind, *, retry_s: float = 5) -> threading.Thread:
     exist (gunicorn.conf.py: each worker, when the master could not warm before forking them)."""
 
     def run() -> None:
-        while not warm(bind):
+        while True:
+            try:
+                if warm(bind):
+                    return
+            except Exception:  # the database not reachable yet: searches wait for it anyway
+                log.warning("index warm-up: will try again in %s s", retry_s, exc_info=True)
             time.sleep(retry_s)
 
     thread = threading.Thread(target=run, daemon=True, name="index-warm-up")
