@@ -38,6 +38,7 @@ from typing import Callable, Iterator
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, select
 
+from matchmaker.db import in_chunks
 from matchmaker.matching import DemandIndex, ProductIndex
 from matchmaker.matching.artefact import IncompatibleIndex
 from matchmaker.matching.normalise import normalise
@@ -346,9 +347,9 @@ def _published(session: Session, side: str, ids) -> list:
     model = MODELS[side]
     statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
                  .where(model.status == "published").order_by(model.id))
-    if ids is not None:
-        statement = statement.where(col(model.id).in_(sorted(ids)))
-    return list(session.exec(statement).all())
+    if ids is None:
+        return list(session.exec(statement).all())
+    return [row for chunk in in_chunks(ids) for row in session.exec(statement.where(col(model.id).in_(chunk)))]
 
 
 def _texts(session: Session, side: str) -> Iterator:

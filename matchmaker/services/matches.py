@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlmodel import Session, col, delete, func, select
 
-from matchmaker.db import transaction
+from matchmaker.db import in_chunks, transaction
 from matchmaker.matching import Demand, Product
 from matchmaker.matching import Match as Found
 from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, utcnow
@@ -127,10 +127,11 @@ def _queries(session: Session, side: str, ids) -> list:
     statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
                  .where(model.status == "published", col(Organisation.kind).in_(index_store.KINDS[side]))
                  .order_by(model.id))
-    if ids is not None:
-        statement = statement.where(col(model.id).in_(sorted(ids)))
     convert = to_engine_product if side == "products" else to_engine_demand
-    return [convert(item) for item in session.exec(statement).all()]
+    if ids is None:
+        return [convert(item) for item in session.exec(statement).all()]
+    return [convert(item) for chunk in in_chunks(ids)
+            for item in session.exec(statement.where(col(model.id).in_(chunk))).all()]
 
 
 def _matchable_ids(session: Session, side: str) -> list[int]:
@@ -206,13 +207,10 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
 
 def _holders(session: Session, side: str, changed: set[int]) -> set[int]:
     """Items of ``side`` whose stored list holds one of the changed items of the other side."""
-    if side == "requests":
-        statement = select(Match.request_id).where(col(Match.product_id).in_(sorted(changed)),
-                                                   col(Match.rank_for_request).is_not(None))
-    else:
-        statement = select(Match.product_id).where(col(Match.request_id).in_(sorted(changed)),
-                                                   col(Match.rank_for_product).is_not(None))
-    return set(session.exec(statement).all())
+    holder, member, rank = ((Match.request_id, Match.product_id, Match.rank_for_request) if side == "requests"
+                            else (Match.product_id, Match.request_id, Match.rank_for_product))
+    return {found for chunk in in_chunks(changed)
+            for found in session.exec(select(holder).where(col(member).in_(chunk), col(rank).is_not(None)))}
 
 
 def _has_unranked_proposals(session: Session) -> bool:
@@ -229,9 +227,12 @@ def _pairs(lists: dict[int, list[Found]], *, product_side: bool) -> set[tuple[in
 
 def _stored(session: Session, for_requests: dict, for_products: dict) -> dict[tuple[int, int], Match]:
     """The stored rows whose request's or product's list is being redone."""
-    statement = select(Match).where(col(Match.request_id).in_(list(for_requests))
-                                    | col(Match.product_id).in_(list(for_products)))
-    return {(m.product_id, m.request_id): m for m in session.exec(statement).all()}
+    rows = {}
+    for column, ids in ((Match.request_id, for_requests), (Match.product_id, for_products)):
+        for chunk in in_chunks(ids):
+            rows.update(((m.product_id, m.request_id), m)
+                        for m in session.exec(select(Match).where(col(column).in_(chunk))))
+    return rows
 
 
 def _apply(session: Session, rows: dict[tuple[int, int], Match], for_requests: dict[int, list[Found]],
@@ -321,8 +322,8 @@ def _store(session: Session, figures: dict[tuple[int, int], _Figures]) -> None:
 def _delete_proposed(session: Session, match_ids: list[int]) -> None:
     """Delete these matches if they are still only proposed: a curator may have taken one up, or a
     concurrent save deleted it, since they were read."""
-    if match_ids:
-        session.exec(delete(Match).where(col(Match.id).in_(match_ids), Match.status == PROPOSED))
+    for chunk in in_chunks(match_ids):
+        session.exec(delete(Match).where(col(Match.id).in_(chunk), Match.status == PROPOSED))
 
 
 def rematch_all(session: Session, *, progress: Optional[Callable[[int], object]] = None,
