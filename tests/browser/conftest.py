@@ -26,7 +26,12 @@ class _InFlight:
         with self.idle:
             self.count += 1
         try:
-            return list(self.app(environ, start_response))  # the whole body, before it counts as done
+            answer = self.app(environ, start_response)
+            try:
+                return list(answer)  # the whole body, before it counts as done
+            finally:
+                if hasattr(answer, "close"):  # as a WSGI server must
+                    answer.close()
         finally:
             with self.idle:
                 self.count -= 1
