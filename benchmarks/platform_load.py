@@ -422,14 +422,19 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
-def rss_mb(pid: int) -> float:
+def _proc_mb(pid: int, file: str, field: str) -> float:
+    """A memory figure (kB in /proc) in MB; NaN once the process has gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def rss_mb(pid: int) -> float:
+    return _proc_mb(pid, "status", "VmRSS:")
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -447,13 +452,7 @@ def cpu_seconds(pids: list[int]) -> float:
 def pss_mb(pid: int) -> float:
     """Proportional set size: the pages a process shares with others (a forked worker and its master)
     counted by their share, so the processes' figures add up to the memory they use together."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+    return _proc_mb(pid, "smaps_rollup", "Pss:")
 
 
 def report_memory(gunicorn: subprocess.Popen, worker: subprocess.Popen | None) -> None:
