@@ -77,6 +77,14 @@ class Config:
     # side per item (seconds at 100,000), redoing every list is one batch.
     MATCH_REFRESH_ALL_SHARE = float(os.environ.get("MATCH_REFRESH_ALL_SHARE") or 0.1)
     MATCH_REFRESH_ENTERING_UP_TO = int(os.environ.get("MATCH_REFRESH_ENTERING_UP_TO") or 100)
+    # A change that asks for more lists of one side than this (an import) leaves them in the backlog,
+    # which the job works through in slices, matching newer saves before each slice: the first slice
+    # has MATCH_BACKLOG_SLICE lists, later ones as many as take about MATCH_BACKLOG_SLICE_S seconds
+    # (0: always MATCH_BACKLOG_SLICE). One run works at most MATCHING_RUN_BUDGET_S seconds on it.
+    MATCH_BACKLOG_FROM = int(os.environ.get("MATCH_BACKLOG_FROM") or 2000)
+    MATCH_BACKLOG_SLICE = int(os.environ.get("MATCH_BACKLOG_SLICE") or 128)
+    MATCH_BACKLOG_SLICE_S = float(os.environ.get("MATCH_BACKLOG_SLICE_S") or 1.0)
+    MATCHING_RUN_BUDGET_S = float(os.environ.get("MATCHING_RUN_BUDGET_S") or 300)
     # Matching runs off the request path (services.jobs). MATCHING_MODE: inline (the default under
     # TESTING), thread (the default without REDIS_URL), rq (the default with REDIS_URL: run
     # `matchmaker worker`) or worker (web processes schedule nothing; `matchmaker worker` polls).

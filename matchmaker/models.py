@@ -419,3 +419,20 @@ class DerivedPosition(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     seq: int = 0
     updated_at: datetime = _timestamp()
+
+
+class MatchingBacklog(SQLModel, table=True):
+    """Lists the matching job owes, when one change asked for more than it redoes at once.
+
+    An import of 100,000 products needs 100,000 product lists redone: a job that computed them all
+    before storing any would hold every later save's matches back for an hour. They wait here
+    instead, and the job works through them in short slices, matching newer saves before each slice
+    (``matches.work_backlog``). An item here is "finding matches…" on its page until its list is done.
+    """
+
+    __tablename__ = "matching_backlog"
+
+    side: str = Field(primary_key=True, max_length=10)  # whose list: "products" or "requests"
+    item_id: int = Field(primary_key=True)
+    at: datetime = _timestamp()
+

@@ -27,7 +27,7 @@ PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # Children before parents; organisation ⇄ user point at each other, so the link is cleared first.
 CLEAR_TABLES = ("notification", "outbox_message", "meeting_slot", "meeting", "certificate", "audit_event",
                 "introduction", "match", "product_profile", "buying_request", "weight_version",
-                "catalogue_change", "derived_position")
+                "catalogue_change", "derived_position", "matching_backlog")
 
 
 @pytest.fixture(scope="session")

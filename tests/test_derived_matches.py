@@ -17,7 +17,7 @@ from matchmaker.models import BuyingRequest, Match, ProductProfile
 from matchmaker.services import changes, index_store, jobs, matches
 
 PASSWORD = "correct-horse-2026"  # the factory users' password (tests/conftest.py)
-ITEM_TABLES = ("audit_event", "match", "product_profile", "buying_request", "catalogue_change", "derived_position")
+ITEM_TABLES = ("audit_event", "match", "product_profile", "buying_request", "catalogue_change", "derived_position", "matching_backlog")
 
 PRODUCTS = [
     ("Kursi makan jati solid", "Kursi kayu jati untuk restoran dan hotel", "940161", "id"),
@@ -262,6 +262,121 @@ def test_an_import_redoes_every_list_of_the_other_side_instead_of_looking_for_en
     with app.app_context():
         matches.rematch_all(db)
     assert incremental == _stored(db)
+
+
+def _import_with_a_backlog(app, make, db) -> list[int]:
+    """Requests matched, then an import of products logged with the job not yet run; the products'
+    own lists are more than MATCH_BACKLOG_FROM, so the job owes them to the backlog."""
+    _clear(app)
+    app.config.update(MATCHES_PER_ITEM=2, MATCH_REFRESH_ALL_UP_TO=0, MATCH_BACKLOG_FROM=len(REQUESTS),
+                      MATCH_BACKLOG_SLICE=3, MATCH_BACKLOG_SLICE_S=0)
+    buyer = make.organisation(kind="buyer", country="KZ")
+    for title, description, hs_code, language in REQUESTS:
+        make.request(buyer, title=title, description=description, hs_code=hs_code, language=language)
+    with app.app_context():
+        matches.rematch_all(db)
+    app.config["MATCHING_MODE"] = "worker"  # the job runs when the test says
+    jobs.init_app(app)
+    make.schedules_matching = True
+    exporter = make.organisation(kind="exporter", country="ID")
+    return [make.product(exporter, title=title, description=description, hs_code=hs_code, language=language,
+                         certifications=[]).id
+            for title, description, hs_code, language in PRODUCTS]
+
+
+@pytest.fixture
+def slices(monkeypatch):
+    """What the job did, in order: ("logged", items matched) and ("slice", lists redone)."""
+    done: list[tuple[str, int]] = []
+    work_backlog, match_logged = matches.work_backlog, jobs._match_logged
+
+    def slice_(session, *, limit):
+        done.append(("slice", work_backlog(session, limit=limit)))
+        return done[-1][1]
+
+    def logged(engine):
+        done.append(("logged", match_logged(engine)))
+        return done[-1][1]
+
+    monkeypatch.setattr(matches, "work_backlog", slice_)
+    monkeypatch.setattr(jobs, "_match_logged", logged)
+    yield done
+    jobs.stopping.clear()
+
+
+def test_an_import_owes_its_lists_and_the_job_works_them_off_in_slices(app, make, db, slices):
+    """Past MATCH_BACKLOG_FROM lists, an import's lists wait in the backlog (their items say "finding
+    matches…") and the job redoes them a slice at a time; once the backlog is empty the stored
+    matches are exactly a full rematch's."""
+    products = _import_with_a_backlog(app, make, db)
+    engine = app.extensions["db_engine"]
+    with app.app_context():
+        assert jobs.run_matching(engine) == len(PRODUCTS) + len(PRODUCTS)  # the log, then the owed lists
+    assert slices[0] == ("logged", len(PRODUCTS))
+    assert [n for what, n in slices if what == "slice"] == [3, 3, 3, 1, 0]
+    db.expire_all()
+    assert matches.backlog_waiting(db) == 0
+    assert not any(jobs.pending(db, "products", i) for i in products)
+    incremental = _stored(db)
+    assert any(ranks[2] for ranks in incremental.values())  # the products' own lists are stored
+    with app.app_context():
+        matches.rematch_all(db)
+    assert incremental == _stored(db)
+
+
+def test_a_save_during_an_import_is_matched_before_the_next_slice(app, make, db, slices):
+    products = _import_with_a_backlog(app, make, db)
+    engine = app.extensions["db_engine"]
+    with app.app_context():
+        jobs._match_logged(engine)
+    db.expire_all()
+    assert matches.backlog_waiting(db) == len(PRODUCTS)
+    assert jobs.pending(db, "products", products[0]), "an owed list shows as finding matches"
+    buyer = make.organisation(kind="buyer", country="KZ")
+    saved: list[int] = []
+    work_backlog = matches.work_backlog
+
+    def save_during_the_first_slice(session, *, limit):
+        done = work_backlog(session, limit=limit)
+        if not saved:  # a buyer saves while the job works on the backlog
+            saved.append(make.request(buyer, title="Frozen tuna loins", description="Sashimi grade",
+                                      hs_code="030487", language="en").id)
+        return done
+
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matches, "work_backlog", save_during_the_first_slice)
+        jobs.run_matching(engine)
+    slices_run = [entry for entry in slices if entry[0] == "slice" or entry[1]]
+    # The save is matched before the second slice starts, not after the whole import.
+    assert slices_run[1:4] == [("slice", 3), ("logged", 1), ("slice", 3)], slices
+    db.expire_all()
+    assert not jobs.pending(db, "requests", saved[0])
+    with app.app_context():
+        incremental = _stored(db)
+        matches.rematch_all(db)
+    assert incremental == _stored(db)
+
+
+def test_a_stop_request_ends_the_run_between_slices(app, make, db, slices):
+    _import_with_a_backlog(app, make, db)
+    engine = app.extensions["db_engine"]
+    work_backlog = matches.work_backlog
+
+    def asked_to_stop(session, *, limit):
+        jobs.stopping.set()  # Ctrl-C during this slice
+        return work_backlog(session, limit=limit)
+
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matches, "work_backlog", asked_to_stop)
+        jobs.run_matching(engine)
+    assert [n for what, n in slices if what == "slice"] == [3]
+    db.expire_all()
+    assert matches.backlog_waiting(db) == len(PRODUCTS) - 3
+    jobs.stopping.clear()
+    with app.app_context():
+        matches.rematch_all(db)  # redoes every list: nothing is owed any more
+    db.expire_all()
+    assert matches.backlog_waiting(db) == 0
 
 
 @pytest.fixture

@@ -76,37 +76,72 @@ def mode_of(config) -> str:
 
 
 def run_matching(engine: Engine) -> int:
-    """Match everything logged since the job's position; returns how many items were matched (0 when
-    there was nothing to do). Needs an app context (the length of the lists is configured there).
+    """Match everything logged since the job's position, then work through the backlog of lists an
+    import owes (``matches.work_backlog``) for at most ``MATCHING_RUN_BUDGET_S`` seconds, matching
+    newer changes before each slice; returns how many items and lists were matched (0 when there was
+    nothing to do). Needs an app context (the length of the lists is configured there).
 
     Runs are serialised (a lock for the whole run: :func:`matching_lock`), so two processes never
     compute the same changes twice; and the position is claimed inside the write transaction (the
     row locked, its value checked), so even a run outside that lock never stores lists older than
-    the position says."""
+    the position says. The lock is taken again for each slice of the backlog, so a stop request or
+    another process's run waits at most one slice."""
+    config = current_app.config
+    count = 0
     with Session(engine) as session:  # idle (the usual case for a timed look): one read, no lock
-        if changes.latest(session) <= changes.position(session, NAME):
-            return 0
-    with matching_lock(engine):
-        for _ in range(_ATTEMPTS):
+        idle = changes.latest(session) <= changes.position(session, NAME)
+    if not idle:
+        with matching_lock(engine):
+            count += _match_logged(engine)
+    with Session(engine) as session:  # (the changes just matched may owe lists)
+        if not matches.backlog_waiting(session):
+            return count
+    deadline = time.monotonic() + float(config.get("MATCHING_RUN_BUDGET_S", 300))
+    size = int(config.get("MATCH_BACKLOG_SLICE", 128))
+    seconds = float(config.get("MATCH_BACKLOG_SLICE_S", 0))
+    while not stopping.is_set() and time.monotonic() < deadline:
+        with matching_lock(engine):
+            count += _match_logged(engine)  # a save made during the last slice comes first
+            started = time.monotonic()
             with Session(engine) as session:
-                _ensure_position(session)
-                start = changes.position(session, NAME)
-                changed = changes.since(session, start)
-                if not changed:  # (log rows gone: nothing to match, but the position moves on)
-                    changes.advance(session, NAME, changed.upto)
-                    session.commit()
-                    return 0
-                session.commit()  # end the read: refresh reads the catalogue afresh
-                try:
-                    matches.refresh(session, products=changed.products, requests=changed.requests,
-                                    also=lambda s: _claim(s, start, changed.upto))
-                except Overtaken:
-                    log.info("matching: overtaken by another run; starting again")
-                    continue
-                count = len(changed.products) + len(changed.requests)
-                log.info("matching: %d items matched (log position %d)", count, changed.upto)
-                return count
+                done = matches.work_backlog(session, limit=size)
+        if not done:
+            break
+        count += done
+        log.info("matching: %d owed lists redone", done)
+        if seconds > 0:  # as many as take about ``seconds``: the slices follow the machine's pace
+            took = max(time.monotonic() - started, 1e-3)
+            size = max(16, min(4 * size, int(done * seconds / took)))
+    return count
+
+
+def _match_logged(engine: Engine) -> int:
+    """The logged changes since the job's position; the caller holds :func:`matching_lock`."""
+    for _ in range(_ATTEMPTS):
+        with Session(engine) as session:
+            _ensure_position(session)
+            start = changes.position(session, NAME)
+            changed = changes.since(session, start)
+            if not changed:  # (log rows gone: nothing to match, but the position moves on)
+                changes.advance(session, NAME, changed.upto)
+                session.commit()
+                return 0
+            session.commit()  # end the read: refresh reads the catalogue afresh
+            try:
+                matches.refresh(session, products=changed.products, requests=changed.requests,
+                                also=lambda s: _claim(s, start, changed.upto))
+            except Overtaken:
+                log.info("matching: overtaken by another run; starting again")
+                continue
+            count = len(changed.products) + len(changed.requests)
+            log.info("matching: %d items matched (log position %d)", count, changed.upto)
+            return count
     raise RuntimeError("matching was overtaken too many times in a row")
+
+
+# Set when the process is asked to stop (``matchmaker worker``'s Ctrl-C or SIGTERM): a run stops
+# between two slices of the backlog instead of working through it for minutes.
+stopping = threading.Event()
 
 
 def _ensure_position(session: Session) -> None:
@@ -181,13 +216,14 @@ _MEMORY_LOCK = threading.Lock()
 
 def pending(session: Session, side: str, item_id: int) -> bool:
     """Whether a change of this item (side "products" or "requests") is logged after the matching
-    job's position: its page says "finding matches…" until the job has stored them."""
+    job's position, or its list waits in the backlog: its page says "finding matches…" until the job
+    has stored them."""
     if side not in changes.SIDES:
         raise ValueError(side)
     newer = (select(CatalogueChange.seq)
              .where(CatalogueChange.item_id == item_id, CatalogueChange.side == side,
                     CatalogueChange.seq > changes.position(session, NAME)).limit(1))
-    return session.exec(newer).first() is not None
+    return session.exec(newer).first() is not None or matches.in_backlog(session, side, item_id)
 
 
 # -- the schedulers ------------------------------------------------------------------------------
@@ -249,6 +285,9 @@ class Background:
                     self.runs += 1
                     run_matching(engine)
                     write_due_snapshots(self.app)
+                    with Session(engine) as session:
+                        if matches.backlog_waiting(session):  # the run's budget ran out: go on
+                            self._wake.set()
             except Exception:  # the thread outlives a database hiccup; the next wake-up retries
                 log.exception("matching thread")
 
@@ -411,6 +450,7 @@ def _work_rq(app: Flask, *, burst: bool, interval: float) -> None:
 
         def request_stop(self, signum, frame):
             self.stopping = True
+            stopping.set()
             super().request_stop(signum, frame)
 
     connection = Redis.from_url(app.config["REDIS_URL"])  # no socket timeout: the worker blocks waiting
@@ -453,6 +493,7 @@ class _Stop:
         if self._event.is_set():
             raise KeyboardInterrupt
         self._event.set()
+        stopping.set()
         log.warning("matching worker: stopping after the current run (Ctrl-C again to stop now)")
 
     def install(self) -> None:
@@ -460,6 +501,7 @@ class _Stop:
             signal.signal(number, self._handle)
 
     def __enter__(self) -> "_Stop":
+        stopping.clear()
         self._previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
         self.install()
         return self

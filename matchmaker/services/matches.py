@@ -18,6 +18,12 @@ Up to ``MATCH_REFRESH_ALL_UP_TO`` lists on the other side, all of them are redon
 lists not redone keep scores computed with the word weights of their time (word weights are
 catalogue-wide), a drift that ``matchmaker rematch`` or a rebuild clears; a second property test
 checks that every list a change can enter or leave is redone.
+
+A change that asks for more than ``MATCH_BACKLOG_FROM`` lists of one side (an import) does not redo
+them at once: they wait in the backlog (``MatchingBacklog``), and the job redoes them in short slices
+(``work_backlog``) with every newer save matched before each slice, so an import never holds a
+member's save back for long. Once the backlog is empty the stored matches are again exactly those
+of a refresh that redid everything at once.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from sqlmodel import Session, col, delete, func, select
 from matchmaker.db import in_chunks, transaction
 from matchmaker.matching import Demand, Product
 from matchmaker.matching import Match as Found
-from matchmaker.models import BuyingRequest, Match, Organisation, ProductProfile, utcnow
+from matchmaker.models import BuyingRequest, Match, MatchingBacklog, Organisation, ProductProfile, utcnow
 from matchmaker.services import changes, index_store
 from matchmaker.services import weights as weight_versions
 
@@ -186,23 +192,86 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
             else:
                 redo.update(_holders(session, side, changed))
                 redo.update(catalogue.entering("products" if side == "requests" else "requests", changed))
-        for_requests = catalogue.lists_for_requests(redo_requests, k)
-        for_products = catalogue.lists_for_products(redo_products, k)
-        session.commit()
-        with transaction(session):
-            rows = _stored(session, for_requests, for_products)
-            # A pair that leaves the product's list but stays in an untouched request's list needs that
-            # list's score again: redo those few request lists too (the product index is unchanged).
-            leaving = {key[1] for key, row in rows.items()
-                       if key[0] in for_products and row.rank_for_product is not None
-                       and row.rank_for_request is not None and key[1] not in for_requests
-                       and key not in _pairs(for_products, product_side=True)}
-            redone = catalogue.lists_for_requests(leaving, k)
-            rows.update(_stored(session, redone, {}))
-            for_requests.update(redone)
-            _apply(session, rows, for_requests, for_products, catalogue.weights.name, catalogue.fingerprints)
+        owed = {side: ids for side, ids in (("requests", redo_requests), ("products", redo_products))
+                if len(ids) > _backlog_from()}
+        for_requests = catalogue.lists_for_requests(set() if "requests" in owed else redo_requests, k)
+        for_products = catalogue.lists_for_products(set() if "products" in owed else redo_products, k)
+
+        def and_owe(write_session: Session) -> None:
+            for side, ids in owed.items():
+                _add_to_backlog(write_session, side, ids)
             if also is not None:
-                also(session)
+                also(write_session)
+
+        _write(session, catalogue, for_requests, for_products, k, also=and_owe)
+
+
+def _write(session: Session, catalogue: "_Catalogue", for_requests: dict, for_products: dict, k: int, *,
+           also: Optional[Callable[[Session], object]] = None) -> None:
+    """Store the redone lists in one transaction (and whatever ``also`` writes with them); a list
+    redone here is no longer owed by the backlog."""
+    session.commit()
+    with transaction(session):
+        rows = _stored(session, for_requests, for_products)
+        # A pair that leaves the product's list but stays in an untouched request's list needs that
+        # list's score again: redo those few request lists too (the product index is unchanged).
+        leaving = {key[1] for key, row in rows.items()
+                   if key[0] in for_products and row.rank_for_product is not None
+                   and row.rank_for_request is not None and key[1] not in for_requests
+                   and key not in _pairs(for_products, product_side=True)}
+        redone = catalogue.lists_for_requests(leaving, k)
+        rows.update(_stored(session, redone, {}))
+        for_requests.update(redone)
+        _apply(session, rows, for_requests, for_products, catalogue.weights.name, catalogue.fingerprints)
+        _settle_backlog(session, "requests", for_requests)
+        _settle_backlog(session, "products", for_products)
+        if also is not None:
+            also(session)
+
+
+# -- the backlog of lists a large change owes -------------------------------------------------------
+
+
+def _backlog_from() -> int:
+    config = current_app.config if has_app_context() else {}
+    return config.get("MATCH_BACKLOG_FROM", 2000)
+
+
+def _add_to_backlog(session: Session, side: str, ids: Iterable[int]) -> None:
+    """Owe these lists (an item already owed keeps its place)."""
+    now = utcnow()
+    insert = _INSERTS[session.get_bind().dialect.name](MatchingBacklog).on_conflict_do_nothing()
+    for chunk in in_chunks(sorted(ids), 5000):
+        session.exec(insert, params=[{"side": side, "item_id": item_id, "at": now} for item_id in chunk])
+
+
+def _settle_backlog(session: Session, side: str, ids: Iterable[int]) -> None:
+    for chunk in in_chunks(list(ids)):
+        session.exec(delete(MatchingBacklog).where(MatchingBacklog.side == side, col(MatchingBacklog.item_id).in_(chunk)))
+
+
+def backlog_waiting(session: Session) -> int:
+    """How many lists the backlog still owes."""
+    return session.exec(select(func.count()).select_from(MatchingBacklog)).one()
+
+
+def in_backlog(session: Session, side: str, item_id: int) -> bool:
+    return session.get(MatchingBacklog, (side, item_id)) is not None
+
+
+def work_backlog(session: Session, *, limit: int) -> int:
+    """Redo up to ``limit`` owed lists (requests' first) and store them in one transaction; returns
+    how many were done. The caller holds the matching lock (``jobs.matching_lock``)."""
+    owed = session.exec(select(MatchingBacklog.side, MatchingBacklog.item_id)
+                        .order_by(col(MatchingBacklog.side).desc(), MatchingBacklog.item_id).limit(limit)).all()
+    if not owed:
+        return 0
+    k = _top_k()
+    with _Catalogue.warm(session) as catalogue:
+        for_requests = catalogue.lists_for_requests([i for side, i in owed if side == "requests"], k)
+        for_products = catalogue.lists_for_products([i for side, i in owed if side == "products"], k)
+        _write(session, catalogue, for_requests, for_products, k)
+    return len(owed)
 
 
 def _holders(session: Session, side: str, changed: set[int]) -> set[int]:
@@ -355,6 +424,7 @@ def _rematch_write(session: Session, catalogue: _Catalogue, for_requests: dict, 
         for_products.update({product_id: [] for product_id, _ in rows if product_id not in for_products})
         removed = _apply(session, rows, for_requests, for_products, catalogue.weights.name,
                          catalogue.fingerprints)["removed"]
+        session.exec(delete(MatchingBacklog))  # every list is redone here
         if also is not None:
             also(session)
         changes.advance(session, MATCHING, upto)
