@@ -403,8 +403,40 @@ def wait_for_matching(url: str, wait_s: float) -> float | None:
 
 def wait_import_matching(url: str, wait_s: float) -> None:
     waited = wait_for_matching(url, wait_s)
-    print("matching of the imported catalogue by the worker: " + (
+    print("matching of the imported catalogue's change log by the worker: " + (
         f"{waited:.1f} s" if waited is not None else f"not done within {wait_s:.0f} s"))
+    report_backlog(url, sample_s=20)
+
+
+def backlog_left(url: str) -> int | None:
+    """Lists the matching backlog still owes (None where the branch has no backlog)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from matchmaker.config import normalise_database_url
+    from matchmaker.db import make_engine
+
+    engine = make_engine(normalise_database_url(url))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM matching_backlog")).scalar()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def report_backlog(url: str, *, sample_s: float = 0) -> None:
+    """The import's own lists the worker still owes (worked off in slices between saves), and its pace."""
+    before = backlog_left(url)
+    if before is None:
+        return
+    if sample_s and before:
+        time.sleep(sample_s)
+        after = backlog_left(url)
+        print(f"matching backlog: {after} lists owed; {(before - after) / sample_s:.1f} lists/s over {sample_s:.0f} s")
+    else:
+        print(f"matching backlog: {before} lists owed")
 
 
 # ---------------------------------------------------------------- memory
@@ -584,6 +616,7 @@ def main() -> int:
               f"p50 {percentile(got, 50):.2f} s, p95 {percentile(got, 95):.2f} s, max {max(got, default=0):.2f} s; "
               f"not within {args.match_wait:.0f} s: {saved['unmatched']}")
         report_memory(gunicorn, worker)
+        report_backlog(args.database_url)
     finally:
         for process in (worker, gunicorn):
             if process is not None:

@@ -109,10 +109,25 @@ def run_matching(engine: Engine) -> int:
             break
         count += done
         log.info("matching: %d owed lists redone", done)
-        if seconds > 0:  # as many as take about ``seconds``: the slices follow the machine's pace
-            took = max(time.monotonic() - started, 1e-3)
-            size = max(16, min(4 * size, int(done * seconds / took)))
+        size = next_slice(size, done=done, took=time.monotonic() - started, seconds=seconds)
     return count
+
+
+def next_slice(size: int, *, done: int, took: float, seconds: float) -> int:
+    """How many owed lists the next slice takes: as many as took about ``seconds`` in this one, so
+    the slices follow the machine's pace (at least 16, at most four times this slice); ``seconds``
+    0 keeps ``size``.
+
+    >>> next_slice(128, done=128, took=0.25, seconds=1.0)   # fast: grows, four times at most
+    512
+    >>> next_slice(128, done=128, took=4.0, seconds=1.0)    # slow (a loaded machine): shrinks
+    32
+    >>> next_slice(128, done=128, took=60.0, seconds=1.0)
+    16
+    """
+    if seconds <= 0:
+        return size
+    return max(16, min(4 * size, int(done * seconds / max(took, 1e-3))))
 
 
 def _match_logged(engine: Engine) -> int:
