@@ -119,7 +119,7 @@ def main() -> int:
     from sqlmodel import Session, func, select
 
     from matchmaker import create_app, migrate
-    from matchmaker.models import Match, ProductProfile
+    from matchmaker.models import BuyingRequest, Match, ProductProfile
     from matchmaker.services import changes, index_store, matches
 
     work = Path(tempfile.mkdtemp(prefix="refresh-bench-"))
@@ -181,6 +181,24 @@ def main() -> int:
         walls = [w for w, _ in figures]
         print(f"  one product: median {statistics.median(walls):.2f} s, max {max(walls):.2f} s wall "
               f"(median CPU {statistics.median(c for _, c in figures):.2f} s)")
+
+        # A buyer rewrites a request: its own list ranks the products, and the product lists it can
+        # now enter are found by ranking every product with it (the larger side).
+        request_ids = session.exec(select(BuyingRequest.id)).all()
+        request_figures = []
+        for n in range(args.changes):
+            item = session.get(BuyingRequest, rng.choice(request_ids))
+            rewritten = synthetic(1, "demand", rng, pool)[0]
+            item.title, item.description = rewritten.title[:200], rewritten.description or ""
+            session.add(item)
+            changes.record(session, requests=[item.id])
+            session.commit()
+            _, wall, cpu = timed(lambda: matches.refresh(session, requests=[item.id]))
+            request_figures.append((wall, cpu))
+            print(f"  refresh after one request changed: {wall:.2f} s wall, {cpu:.2f} s CPU")
+        walls = [w for w, _ in request_figures]
+        print(f"  one request: median {statistics.median(walls):.2f} s, max {max(walls):.2f} s wall "
+              f"(median CPU {statistics.median(c for _, c in request_figures):.2f} s)")
 
         # The tolerance: lists not redone keep scores of the word weights of their time.
         with matches._Catalogue.warm(session) as catalogue:

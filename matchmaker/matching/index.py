@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from matchmaker.matching.concepts import ConceptVocabulary, default_vocabulary
 from matchmaker.matching.constraints import certification_mask, country_codes, eligible, exclusions, \
     holdings, requirements
-from matchmaker.matching.evidence import evidence, has_evidence
+from matchmaker.matching.evidence import STRONG_TEXT, evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
@@ -452,6 +452,8 @@ class _Index:
             return []
         candidates = np.argpartition(-row, take - 1)[:take]
         text_values = self._text_values(candidates, query_text)
+        possible = self._may_agree(query, candidates, text_values)
+        candidates, text_values = candidates[possible], text_values[possible]
         ranked = []
         for position, text_value in zip(candidates.tolist(), np.minimum(text_values, 1.0).tolist()):
             parts = self._parts(position, query, text_value, details=False)
@@ -465,6 +467,31 @@ class _Index:
             ranked.append((-units, self._ids[position], position, text_value))
         ranked.sort(key=lambda entry: entry[:2])
         return ranked
+
+    def _may_agree(self, query: Profile, positions: np.ndarray, text_values: np.ndarray) -> np.ndarray:
+        """Which catalogue rows at ``positions`` could show product evidence with the query (see
+        ``evidence.has_evidence``), from the index's arrays alone: strong text, a product concept
+        both name, the same HS chapter, a runner-up heading of either side. Every row that has
+        evidence is kept, so ranking only these is exact; it spares stage two's per-pair work for
+        the rest, most of a side when a save ranks all of it to find the lists it can enter."""
+        keep = np.minimum(text_values, 1.0) >= STRONG_TEXT
+        columns = tuple(sorted(self._concept_column[c] for c in query.concepts & self.vocabulary.products
+                               if c in self._concept_column))
+        if columns:
+            keep |= np.isin(positions, self._memo(("naming", columns), lambda: self._rows_naming(columns)))
+        code = query.hs.code
+        if code:
+            keep |= self._chapter[positions] == _hs_ints(code, 2)
+            if query.hs.others:
+                keep |= np.isin(self._heading[positions], [_hs_ints(h, 4) for h, _ in query.hs.others])
+            if _hs_ints(code, 4) >= 0:  # a row's own runner-up heading may be the query's: inferred rows
+                keep |= (self._hs_confidence[positions] < 1.0) & (self._chapter[positions] >= 0)
+        return keep
+
+    def _rows_naming(self, columns: tuple[int, ...]) -> np.ndarray:
+        """Positions of the rows whose concepts include one of these concept columns."""
+        found = [segment.concepts_t[list(columns)].indices + segment.start for segment in self._segments]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def _parts(self, position: int, query: Profile, text_value: float, *, details: bool = True) -> list:
         product, demand = self._pair(self._profile(position), query)

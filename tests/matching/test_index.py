@@ -3,6 +3,7 @@
 import json
 import random
 
+import numpy as np
 import pytest
 
 from matchmaker.matching import Demand, DemandIndex, Explanation, Product, ProductIndex, why_not
@@ -123,3 +124,51 @@ def test_duplicate_ids_are_refused(tiny_vocabulary):
 
 def test_empty_index_returns_nothing(tiny_vocabulary):
     assert ProductIndex([], vocabulary=tiny_vocabulary).top(Demand("d", "teak"), k=3) == []
+
+
+def _random_listings(rng: random.Random, vocabulary, n: int, kind: str) -> list:
+    """Listings made of the vocabulary's own terms in en/id/ru, HS codes given or left to inference,
+    a few words no term knows: enough overlap that whole-side rankings have many candidates."""
+    terms = [(t, c.hs[0] if c.hs else None) for c in vocabulary.concepts.values()
+             for lang in ("en", "id", "ru") for t in c.terms.get(lang, ())]
+    listings = []
+    for i in range(n):
+        picked = rng.sample(terms, rng.randint(1, 3))
+        words = [t for t, _ in picked] + rng.sample(["premium", "grade A", "ekspor", "оптом", "fresh", "25 kg"], 2)
+        code = picked[0][1] if rng.random() < 0.6 else None
+        country = rng.choice(("ID", "KZ", "MY"))
+        if kind == "product":
+            listings.append(Product(f"p{i}", " ".join(words[:3]), description=" ".join(words), hs_code=code,
+                                    country=country))
+        else:
+            listings.append(Demand(f"d{i}", " ".join(words[:3]), description=" ".join(words), hs_code=code,
+                                   country=country))
+    return listings
+
+
+@pytest.mark.parametrize("side", ["products", "requests"])
+def test_ranking_a_whole_side_skips_only_rows_that_cannot_agree(side, monkeypatch):
+    """Stage two skips rows whose arrays rule out product evidence (no strong text, no shared product
+    concept, another HS chapter, no runner-up heading): whole-side rankings stay exactly the same."""
+    from matchmaker.matching import default_vocabulary
+
+    vocabulary = default_vocabulary()
+    rng = random.Random(11)
+    products, demands = _random_listings(rng, vocabulary, 300, "product"), _random_listings(rng, vocabulary, 40, "demand")
+    index = ProductIndex(products, vocabulary=vocabulary) if side == "products" else \
+        DemandIndex(demands, vocabulary=vocabulary)
+    queries = demands if side == "products" else products[:40]
+    kept = []
+    may_agree = type(index)._may_agree
+
+    def counting(self, query, positions, text_values):
+        found = may_agree(self, query, positions, text_values)
+        kept.append((int(found.sum()), len(positions)))
+        return found
+
+    monkeypatch.setattr(type(index), "_may_agree", counting)
+    pruned = [index.rank(q, k=len(index)) for q in queries]
+    assert sum(k for k, _ in kept) < 0.8 * sum(n for _, n in kept), "most rows cannot agree and are skipped"
+    monkeypatch.setattr(type(index), "_may_agree", lambda self, query, positions, values: np.ones(len(positions), bool))
+    assert pruned == [index.rank(q, k=len(index)) for q in queries]
+    assert any(pruned)
