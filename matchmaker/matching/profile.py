@@ -126,17 +126,11 @@ def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) ->
     # Objects that exist now are left out of the workers' garbage collections: a collection walks
     # every object it tracks, writing to each, so each worker would copy the whole (shared) heap.
     gc.freeze()
-    # The workers inherit this process's signal handlers. A caller that only notes SIGTERM (``matchmaker
-    # worker`` stops after its current run) would leave workers that ignore ``pool.terminate()``'s
-    # SIGTERM, and the pool's closing would wait for them forever: they get the default handlers
-    # (SIGINT ignored: Ctrl-C is the parent's to handle, which then terminates them).
-    previous = _default_signals_for_children()
     try:
-        pool = multiprocessing.get_context("fork").Pool(min(workers, len(items)))
+        pool = multiprocessing.get_context("fork").Pool(min(workers, len(items)), initializer=_worker_signals)
     except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
         pool = None
     finally:
-        _restore_signals(previous)
         gc.unfreeze()
         _shared = ()  # the workers are forked already: they keep their copy
     if pool is None:
@@ -146,17 +140,12 @@ def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) ->
         yield from pool.imap(_work_on, range(len(items)))
 
 
-def _default_signals_for_children() -> dict:
-    """Set SIGTERM to its default and SIGINT to ignored while the pool forks; returns what to restore."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # (only the main thread may set handlers; _can_fork keeps forking there anyway)
-    wanted = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.SIG_IGN}
-    return {number: signal.signal(number, handler) for number, handler in wanted.items()}
-
-
-def _restore_signals(previous: dict) -> None:
-    for number, handler in previous.items():
-        signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+def _worker_signals() -> None:
+    """A forked worker's signals: the default SIGTERM, so ``pool.terminate()`` ends it even when the
+    parent only notes SIGTERM (``matchmaker worker`` stops after its run; a worker with that handler
+    blocked writing a large result forever), and no SIGINT (Ctrl-C is the parent's to handle)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,

@@ -32,4 +32,4 @@ def test_forked_workers_end_when_the_parent_only_notes_sigterm():
     lines = done.stdout.splitlines()
     assert lines[0] == str([n * n for n in range(40)])
     assert lines[1] == "True"
-    assert lines[2] == "SIGTERM", "the parent's own handler is put back after the fork"
+    assert lines[2] == "SIGTERM", "the parent keeps its own handler"
