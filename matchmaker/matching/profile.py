@@ -115,8 +115,8 @@ def _can_fork() -> bool:
 def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) -> Iterator:
     """``work(item)`` for each item, in order, computed in ``workers`` forked processes that see
     this process's memory as it is now (so ``work`` and ``items`` are not pickled; only results
-    are, so they should be compact). A generator: results come as they are ready, and closing it
-    early stops the workers. Runs everything here, in order, where forking is not possible (no
+    are, so they should be compact). A generator: results come as they are ready; closing it early
+    waits for the work already handed out (see below). Runs everything here, in order, where forking is not possible (no
     ``fork`` start method, a daemonic process, a thread other than the main one) or not asked for."""
     global _shared
     if workers <= 1 or len(items) <= 1 or not _can_fork():
@@ -137,7 +137,15 @@ def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) ->
         yield from map(work, items)
         return
     with pool:
-        yield from pool.imap(_work_on, range(len(items)))
+        results = pool.imap(_work_on, range(len(items)))
+        try:
+            yield from results
+        finally:
+            # Closed early (an error, a consumer that stops): let the workers finish what they were
+            # given. Terminating the pool while a worker is half-way through writing a large result
+            # deadlocks it: the pool's own sentinel waits for the lock that worker holds.
+            for _ in results:
+                pass
 
 
 def _worker_signals() -> None:
