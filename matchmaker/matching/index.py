@@ -31,7 +31,7 @@ from matchmaker.matching.profile import Profile, build_profile, default_workers,
     word_grams
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
-from matchmaker.matching.text import Rows, TextModel, _one, local_counts
+from matchmaker.matching.text import Rows, TextModel, _QueryRow, _one, local_counts
 
 __all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
@@ -67,9 +67,11 @@ def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
 
 
 def _query_rows(query_text: dict) -> Iterator[dict]:
-    """Each query's own rows of ``TextModel.queries``."""
+    """Each query's own rows of ``TextModel.queries``, as slices of the batch's arrays."""
+    blocks = [(n, m.indptr.tolist(), m.indices, m.data) for n, m in query_text.items()]
     for i in range(next(iter(query_text.values())).shape[0]):
-        yield {n: m[i] for n, m in query_text.items()}
+        yield {n: _QueryRow(indices[bounds[i]:bounds[i + 1]], data[bounds[i]:bounds[i + 1]])
+               for n, bounds, indices, data in blocks}
 
 
 def _hs_ints(code: str | None, digits: int) -> int:
@@ -423,26 +425,26 @@ class _Index:
         key = ("eligible", self._certificate_mask(query, query=True), query.record.country)
         return self._memo(key, lambda: (lambda ok: (ok, int(ok.sum())))(self._eligible(query) & self._alive))
 
-    def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[tuple[int, float]]:
+    def _rank(self, query: Profile, row: np.ndarray, query_row: dict, k: int) -> list[tuple[int, float]]:
         ok, available = self._eligible_alive(query)
-        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_text, k)
+        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_row, k)
         return [(position, text_value) for _, _, position, text_value in ranked[:k]]
 
-    def _text_values(self, positions: np.ndarray, query_text: dict) -> np.ndarray:
-        """Text values of the catalogue rows at ``positions`` for one query."""
+    def _text_values(self, positions: np.ndarray, query_row: dict) -> np.ndarray:
+        """Text values of the catalogue rows at ``positions`` for one query (``_query_rows``)."""
         if len(self._segments) == 1:
-            return self.text.value(self._segments[0].text, positions, query_text)
+            return self.text.value(self._segments[0].text, positions, query_row)
         values = np.zeros(len(positions), dtype=np.float32)
         for segment in self._segments:
             inside = (positions >= segment.start) & (positions < segment.stop)
             if inside.any():
-                values[inside] = self.text.value(segment.text, positions[inside] - segment.start, query_text)
+                values[inside] = self.text.value(segment.text, positions[inside] - segment.start, query_row)
         return values
 
     def _segment_of(self, position: int) -> _Segment:
         return next(s for s in self._segments if s.start <= position < s.stop)
 
-    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_text: dict,
+    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_row: dict,
                     k: int) -> list[tuple[int, str, int, float]]:
         """Stage two on the best candidates of ``row`` (``available`` of its entries are not -inf):
         ``(-raw units, id, position, text value)`` of those that reach the minimum grade and whose
@@ -451,7 +453,7 @@ class _Index:
         if take == 0:
             return []
         candidates = np.argpartition(-row, take - 1)[:take]
-        text_values = self._text_values(candidates, query_text)
+        text_values = self._text_values(candidates, query_row)
         possible = self._may_agree(query, candidates, text_values)
         candidates, text_values = candidates[possible], text_values[possible]
         ranked = []
@@ -504,10 +506,10 @@ class _Index:
         return evidence(*self._pair(self._profile(position), query), text=values["text"],
                         concepts=values["concepts"], vocabulary=self.vocabulary)
 
-    def _explanation(self, position: int, query: Profile, parts: list, query_text: dict,
+    def _explanation(self, position: int, query: Profile, parts: list, query_row: dict,
                      excluded: Sequence[str] = ()) -> Explanation:
         segment = self._segment_of(position)
-        text_detail = self.text.describe(segment.text, position - segment.start, query_text["words"],
+        text_detail = self.text.describe(segment.text, position - segment.start, query_row["words"],
                                          parts[0][1], query)
         return Explanation.from_parts(
             [(name, LABELS[name], value, weight, detail if detail is not None else text_detail)
@@ -517,8 +519,8 @@ class _Index:
     def _english_name(self, concept: str) -> str:
         return self.vocabulary.label(concept, "en")
 
-    def _match(self, query: Profile, position: int, parts: list, query_text: dict) -> Match:
-        explanation = self._explanation(position, query, parts, query_text)
+    def _match(self, query: Profile, position: int, parts: list, query_row: dict) -> Match:
+        explanation = self._explanation(position, query, parts, query_row)
         product, demand = self._pair(self._profile(position), query)
         return Match(demand.record.id, product.record.id, explanation.score, explanation)
 
@@ -529,8 +531,8 @@ class _Index:
         blocked = ~self._eligible(query) & self._alive
         row = np.where(blocked, self._stage_one([query], query_text)[0], -np.inf)
         groups: dict[tuple[str, str], list[str]] = {}
-        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), query_text,
-                                                        self.candidates):
+        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()),
+                                                        next(_query_rows(query_text)), self.candidates):
             found = exclusions(*self._pair(self._profile(position), query))
             # No certificate brings in a buyer of the seller's own country: count it there only.
             found = [e for e in found if e.kind == "own_country"] or found
@@ -609,7 +611,7 @@ class _Index:
             keep[[self._position[i] for i in allowed if i in self._position]] = True
             ok &= keep
         row = np.where(ok, self._stage_one([query], query_text)[0], -np.inf)
-        found = self._proposable(query, row, int(ok.sum()), query_text, k)
+        found = self._proposable(query, row, int(ok.sum()), next(_query_rows(query_text)), k)
         return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
 
     def _explain(self, product: Product, demand: Demand) -> Explanation:
@@ -618,11 +620,11 @@ class _Index:
         if position is None or self._profile(position).record != catalogue:
             raise ValueError(f"{catalogue.id!r} is not in this index")
         query_profile = build_profile(query, self.vocabulary)
-        query_text = self.text.queries([query_profile])
-        text_value = min(1.0, float(self._text_values(np.array([position]), query_text)[0]))
+        query_row = next(_query_rows(self.text.queries([query_profile])))
+        text_value = min(1.0, float(self._text_values(np.array([position]), query_row)[0]))
         parts = self._parts(position, query_profile, text_value)
         broken = exclusions(*self._pair(self._profile(position), query_profile))
-        return self._explanation(position, query_profile, parts, query_text,
+        return self._explanation(position, query_profile, parts, query_row,
                                  [exclusion.phrase.render() for exclusion in broken])
 
 

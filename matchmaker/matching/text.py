@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from itertools import chain
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -257,6 +257,15 @@ def _profile_tokens(profile: Profile, block: str) -> tuple[str, ...]:
     return profile.words if block == "words" else profile.spelled
 
 
+class _QueryRow(NamedTuple):
+    """One query's row of a block of ``TextModel.queries``: its columns (ascending) and values, as
+    slices of the batch's arrays. Stage two reads each query's row several times; indexing the sparse
+    batch by row built a new matrix each time, which cost more than reading it."""
+
+    indices: np.ndarray
+    data: np.ndarray
+
+
 class Rows:
     """A catalogue's rows in both blocks, stored as term frequencies with their current norms."""
 
@@ -331,8 +340,9 @@ class TextModel:
         dense[q.col[keep], q.row[keep]] = q.data[keep]
         return np.asarray(tf @ dense, dtype=np.float32) / norms[:, None]
 
-    def value(self, rows: Rows, positions: np.ndarray, queries: dict[str, sp.csr_matrix]) -> np.ndarray:
-        """Text values (word and gram cosines blended) of ``rows[positions]`` for one query."""
+    def value(self, rows: Rows, positions: np.ndarray, queries: Mapping[str, _QueryRow]) -> np.ndarray:
+        """Text values (word and gram cosines blended) of ``rows[positions]`` for one query (its row
+        of each block)."""
         total = np.zeros(len(positions), dtype=np.float32)
         for name, share in (("words", WORD_SHARE), ("grams", 1 - WORD_SHARE)):
             tf, query = rows.tf[name], queries[name]
@@ -342,7 +352,7 @@ class TextModel:
             total += np.float32(share) * (tf[positions] @ dense) / self.norms(rows, name)[positions]
         return total
 
-    def describe(self, rows: Rows, position: int, query_words: sp.csr_matrix, value: float,
+    def describe(self, rows: Rows, position: int, query_words: _QueryRow, value: float,
                  query: Profile) -> Phrase:
         """The words the two texts share, as the query wrote them (not stems, no figures)."""
         tf = rows.tf["words"]

@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from matchmaker.matching import Product, ProductIndex
+from matchmaker.matching.index import _query_rows
 from matchmaker.matching.profile import build_profile
 from matchmaker.matching.text import TextModel
 
@@ -101,3 +102,17 @@ def test_no_query_and_an_empty_catalogue():
     for block in model.blocks.values():
         assert block.queries([]).shape == (0, 0)
         assert_same_rows(block.queries([("teak",), ()]), reference_queries(block, [("teak",), ()]))
+
+
+def test_each_querys_row_is_its_row_of_the_batch(tiny_vocabulary):
+    rng = random.Random(9)
+    index = ProductIndex(random_products(rng, 60), vocabulary=tiny_vocabulary)
+    profiles = [build_profile(r, tiny_vocabulary) for r in random_demands(rng, 20)]
+    profiles.insert(3, build_profile(Product("empty", ""), tiny_vocabulary))
+    batch = index.text.queries(profiles)
+    rows = list(_query_rows(batch))
+    assert len(rows) == len(profiles)
+    for i, row in enumerate(rows):
+        for name, matrix in batch.items():
+            assert np.array_equal(row[name].indices, matrix[i].indices)
+            assert np.array_equal(row[name].data, matrix[i].data)
