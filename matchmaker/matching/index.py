@@ -28,7 +28,7 @@ from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
 from matchmaker.matching.profile import Profile, build_profile, default_workers, forked_map, read_in_chunks, \
-    word_grams
+    with_tokens, word_grams
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
 from matchmaker.matching.text import Rows, TextModel, _QueryRow, _one, local_counts
@@ -542,23 +542,37 @@ class _Index:
         return sorted((Obstacle(kind, code, tuple(ids), subject) for (kind, code), ids in groups.items()),
                       key=lambda o: (-len(o.partner_ids), o.kind, o.code))
 
-    def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None) -> Iterator:
+    def _query_profiles(self, records: Sequence, profiled: "_Index | None") -> list[Profile]:
+        """The queries' readings. A query that ``profiled`` (an index of the queries' side, read with
+        the same vocabulary) holds as it is takes that reading with its words put back
+        (``with_tokens``): concept tagging and HS inference, most of a reading, are not done again."""
+        if profiled is None or profiled.vocabulary.digest != self.vocabulary.digest:
+            return [build_profile(r, self.vocabulary) for r in records]
+        profiles = []
+        for record in records:
+            known = profiled.profile(record.id)
+            profiles.append(with_tokens(known) if known is not None and known.record == record
+                            else build_profile(record, self.vocabulary))
+        return profiles
+
+    def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None,
+                profiled: "_Index | None" = None) -> Iterator:
         if k < 1:
             raise ValueError("k must be at least 1")
         if isinstance(queries, Sequence) and len(queries) >= PARALLEL_QUERIES_FROM:
-            yield from self._search_forked(queries, k, progress, default_workers())
+            yield from self._search_forked(queries, k, progress, default_workers(), profiled)
             return
         chunk: list = []
         for query in queries:
             chunk.append(query)
             if len(chunk) == CHUNK:
-                yield from self._search_chunk(chunk, k, progress)
+                yield from self._search_chunk(chunk, k, progress, profiled)
                 chunk = []
         if chunk:
-            yield from self._search_chunk(chunk, k, progress)
+            yield from self._search_chunk(chunk, k, progress, profiled)
 
-    def _search_chunk(self, records: list, k: int, progress) -> Iterator:
-        profiles = [build_profile(r, self.vocabulary) for r in records]
+    def _search_chunk(self, records: list, k: int, progress, profiled: "_Index | None") -> Iterator:
+        profiles = self._query_profiles(records, profiled)
         query_text = self.text.queries(profiles)
         for record, profile, found, text in zip(records, profiles, self._rank_chunk(profiles, query_text, k),
                                                  _query_rows(query_text)):
@@ -574,7 +588,8 @@ class _Index:
         return [self._rank(profile, scores[i], text, k) for i, (profile, text)
                 in enumerate(zip(profiles, _query_rows(query_text)))]
 
-    def _search_forked(self, records: Sequence, k: int, progress, workers: int) -> Iterator:
+    def _search_forked(self, records: Sequence, k: int, progress, workers: int,
+                       profiled: "_Index | None") -> Iterator:
         """``_search`` with stages one and two of each chunk in ``workers`` forked processes; they
         send back only positions and text values (pickled explanations cost more to read than to
         write here), and this process builds the matches of each chunk in order while the
@@ -584,7 +599,7 @@ class _Index:
             for block in ("words", "grams"):
                 self.text.norms(segment.text, block)
         bounds = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
-        profiles = [build_profile(r, self.vocabulary) for r in records]
+        profiles = self._query_profiles(records, profiled)
         texts = [self.text.queries(profiles[start:stop]) for start, stop in bounds]
         ranked = forked_map(lambda i: self._rank_chunk(profiles[slice(*bounds[i])], texts[i], k),
                             range(len(bounds)), workers)
@@ -644,12 +659,15 @@ class ProductIndex(_Index):
         return next(self._search([demand], k, None))[1]
 
     def top_many(self, demands: Iterable[Demand], *, k: int = 10,
-                 progress: Callable[[int], object] | None = None) -> Iterator[tuple[Demand, list[Match]]]:
+                 progress: Callable[[int], object] | None = None,
+                 profiled: "DemandIndex | None" = None) -> Iterator[tuple[Demand, list[Match]]]:
         """``(demand, matches)`` for each request, in input order, scored in vectorised chunks.
 
         ``progress`` is called with the number of requests just finished (``tqdm().update`` fits).
+        ``profiled``, an index that holds (some of) these requests, lends its readings of them: the
+        results are the same, a request it holds as it is costs less to read.
         """
-        return self._search(demands, k, progress)
+        return self._search(demands, k, progress, profiled)
 
     def explain(self, product: Product, demand: Demand) -> Explanation:
         """The breakdown for one indexed product, with this catalogue's word weights."""
@@ -672,9 +690,11 @@ class DemandIndex(_Index):
         return next(self._search([product], k, None))[1]
 
     def top_many(self, products: Iterable[Product], *, k: int = 10,
-                 progress: Callable[[int], object] | None = None) -> Iterator[tuple[Product, list[Match]]]:
-        """``(product, matches)`` for each product, in input order."""
-        return self._search(products, k, progress)
+                 progress: Callable[[int], object] | None = None,
+                 profiled: ProductIndex | None = None) -> Iterator[tuple[Product, list[Match]]]:
+        """``(product, matches)`` for each product, in input order (``progress`` and ``profiled`` as
+        in :meth:`ProductIndex.top_many`: the products' index lends its readings of the products)."""
+        return self._search(products, k, progress, profiled)
 
     def explain(self, product: Product, demand: Demand) -> Explanation:
         """The breakdown for one indexed request, with this index's word weights."""
