@@ -40,6 +40,9 @@ WORD_SHARE = 0.5
 _BLOCKS = ("words", "grams")
 
 
+_QUERY_TOKENS_REMEMBERED = 200_000  # per block, ~300 bytes each
+
+
 def _one(feature: str) -> tuple[str, ...]:
     return (feature,)
 
@@ -139,14 +142,17 @@ class _Block:
         """A query token's feature ids: their columns, and for features the catalogue never saw, ids
         from ``width`` on, one per distinct feature of the batch (``unseen``); no column is added. A
         token whose features all have columns is remembered, as ``_columns_of`` does (columns are
-        never taken back)."""
+        never taken back), up to ``_QUERY_TOKENS_REMEMBERED`` tokens: a server's queries bring words
+        without end (typos, names), the catalogue's own are bounded."""
         found = self._token_columns.get(token)
         if found is not None:
             return found
         features = self.expand(token)
         columns = [self.columns.get(f, -1) for f in features]
         if -1 not in columns:
-            found = self._token_columns[token] = np.array(columns, dtype=np.int32)
+            found = np.array(columns, dtype=np.int32)
+            if len(self._token_columns) < _QUERY_TOKENS_REMEMBERED:
+                self._token_columns[token] = found
             return found
         return np.array([c if c >= 0 else width + unseen.setdefault(f, len(unseen))
                          for c, f in zip(columns, features)], dtype=np.int32)

@@ -116,3 +116,16 @@ def test_each_querys_row_is_its_row_of_the_batch(tiny_vocabulary):
         for name, matrix in batch.items():
             assert np.array_equal(row[name].indices, matrix[i].indices)
             assert np.array_equal(row[name].data, matrix[i].data)
+
+
+def test_queries_remember_a_bounded_number_of_words(tiny_vocabulary, monkeypatch):
+    from matchmaker.matching import text
+
+    monkeypatch.setattr(text, "_QUERY_TOKENS_REMEMBERED", 5)
+    rng = random.Random(4)
+    model = ProductIndex(random_products(rng, 80), vocabulary=tiny_vocabulary).text
+    documents = [build_profile(r, tiny_vocabulary).spelled for r in random_demands(rng, 30)]
+    block = model.blocks["grams"]
+    for _ in range(2):  # the second time, five words are remembered and the rest looked up again
+        assert_same_rows(block.queries(documents), reference_queries(block, documents))
+        assert len(block._token_columns) == 5
