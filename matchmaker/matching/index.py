@@ -28,10 +28,10 @@ from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
 from matchmaker.matching.profile import Profile, build_profile, default_workers, forked_map, read_in_chunks, \
-    word_grams
+    with_tokens, word_grams
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
-from matchmaker.matching.text import Rows, TextModel, _one, local_counts
+from matchmaker.matching.text import Rows, TextModel, _QueryRow, _one, local_counts
 
 __all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
@@ -67,9 +67,11 @@ def _widen(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
 
 
 def _query_rows(query_text: dict) -> Iterator[dict]:
-    """Each query's own rows of ``TextModel.queries``."""
+    """Each query's own rows of ``TextModel.queries``, as slices of the batch's arrays."""
+    blocks = [(n, m.indptr.tolist(), m.indices, m.data) for n, m in query_text.items()]
     for i in range(next(iter(query_text.values())).shape[0]):
-        yield {n: m[i] for n, m in query_text.items()}
+        yield {n: _QueryRow(indices[bounds[i]:bounds[i + 1]], data[bounds[i]:bounds[i + 1]])
+               for n, bounds, indices, data in blocks}
 
 
 def _hs_ints(code: str | None, digits: int) -> int:
@@ -423,26 +425,26 @@ class _Index:
         key = ("eligible", self._certificate_mask(query, query=True), query.record.country)
         return self._memo(key, lambda: (lambda ok: (ok, int(ok.sum())))(self._eligible(query) & self._alive))
 
-    def _rank(self, query: Profile, row: np.ndarray, query_text: dict, k: int) -> list[tuple[int, float]]:
+    def _rank(self, query: Profile, row: np.ndarray, query_row: dict, k: int) -> list[tuple[int, float]]:
         ok, available = self._eligible_alive(query)
-        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_text, k)
+        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_row, k)
         return [(position, text_value) for _, _, position, text_value in ranked[:k]]
 
-    def _text_values(self, positions: np.ndarray, query_text: dict) -> np.ndarray:
-        """Text values of the catalogue rows at ``positions`` for one query."""
+    def _text_values(self, positions: np.ndarray, query_row: dict) -> np.ndarray:
+        """Text values of the catalogue rows at ``positions`` for one query (``_query_rows``)."""
         if len(self._segments) == 1:
-            return self.text.value(self._segments[0].text, positions, query_text)
+            return self.text.value(self._segments[0].text, positions, query_row)
         values = np.zeros(len(positions), dtype=np.float32)
         for segment in self._segments:
             inside = (positions >= segment.start) & (positions < segment.stop)
             if inside.any():
-                values[inside] = self.text.value(segment.text, positions[inside] - segment.start, query_text)
+                values[inside] = self.text.value(segment.text, positions[inside] - segment.start, query_row)
         return values
 
     def _segment_of(self, position: int) -> _Segment:
         return next(s for s in self._segments if s.start <= position < s.stop)
 
-    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_text: dict,
+    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_row: dict,
                     k: int) -> list[tuple[int, str, int, float]]:
         """Stage two on the best candidates of ``row`` (``available`` of its entries are not -inf):
         ``(-raw units, id, position, text value)`` of those that reach the minimum grade and whose
@@ -451,7 +453,7 @@ class _Index:
         if take == 0:
             return []
         candidates = np.argpartition(-row, take - 1)[:take]
-        text_values = self._text_values(candidates, query_text)
+        text_values = self._text_values(candidates, query_row)
         possible = self._may_agree(query, candidates, text_values)
         candidates, text_values = candidates[possible], text_values[possible]
         ranked = []
@@ -504,10 +506,10 @@ class _Index:
         return evidence(*self._pair(self._profile(position), query), text=values["text"],
                         concepts=values["concepts"], vocabulary=self.vocabulary)
 
-    def _explanation(self, position: int, query: Profile, parts: list, query_text: dict,
+    def _explanation(self, position: int, query: Profile, parts: list, query_row: dict,
                      excluded: Sequence[str] = ()) -> Explanation:
         segment = self._segment_of(position)
-        text_detail = self.text.describe(segment.text, position - segment.start, query_text["words"],
+        text_detail = self.text.describe(segment.text, position - segment.start, query_row["words"],
                                          parts[0][1], query)
         return Explanation.from_parts(
             [(name, LABELS[name], value, weight, detail if detail is not None else text_detail)
@@ -517,8 +519,8 @@ class _Index:
     def _english_name(self, concept: str) -> str:
         return self.vocabulary.label(concept, "en")
 
-    def _match(self, query: Profile, position: int, parts: list, query_text: dict) -> Match:
-        explanation = self._explanation(position, query, parts, query_text)
+    def _match(self, query: Profile, position: int, parts: list, query_row: dict) -> Match:
+        explanation = self._explanation(position, query, parts, query_row)
         product, demand = self._pair(self._profile(position), query)
         return Match(demand.record.id, product.record.id, explanation.score, explanation)
 
@@ -529,8 +531,8 @@ class _Index:
         blocked = ~self._eligible(query) & self._alive
         row = np.where(blocked, self._stage_one([query], query_text)[0], -np.inf)
         groups: dict[tuple[str, str], list[str]] = {}
-        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()), query_text,
-                                                        self.candidates):
+        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()),
+                                                        next(_query_rows(query_text)), self.candidates):
             found = exclusions(*self._pair(self._profile(position), query))
             # No certificate brings in a buyer of the seller's own country: count it there only.
             found = [e for e in found if e.kind == "own_country"] or found
@@ -540,23 +542,37 @@ class _Index:
         return sorted((Obstacle(kind, code, tuple(ids), subject) for (kind, code), ids in groups.items()),
                       key=lambda o: (-len(o.partner_ids), o.kind, o.code))
 
-    def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None) -> Iterator:
+    def _query_profiles(self, records: Sequence, profiled: "_Index | None") -> list[Profile]:
+        """The queries' readings. A query that ``profiled`` (an index of the queries' side, read with
+        the same vocabulary) holds as it is takes that reading with its words put back
+        (``with_tokens``): concept tagging and HS inference, most of a reading, are not done again."""
+        if profiled is None or profiled.vocabulary.digest != self.vocabulary.digest:
+            return [build_profile(r, self.vocabulary) for r in records]
+        profiles = []
+        for record in records:
+            known = profiled.profile(record.id)
+            profiles.append(with_tokens(known) if known is not None and known.record == record
+                            else build_profile(record, self.vocabulary))
+        return profiles
+
+    def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None,
+                profiled: "_Index | None" = None) -> Iterator:
         if k < 1:
             raise ValueError("k must be at least 1")
         if isinstance(queries, Sequence) and len(queries) >= PARALLEL_QUERIES_FROM:
-            yield from self._search_forked(queries, k, progress, default_workers())
+            yield from self._search_forked(queries, k, progress, default_workers(), profiled)
             return
         chunk: list = []
         for query in queries:
             chunk.append(query)
             if len(chunk) == CHUNK:
-                yield from self._search_chunk(chunk, k, progress)
+                yield from self._search_chunk(chunk, k, progress, profiled)
                 chunk = []
         if chunk:
-            yield from self._search_chunk(chunk, k, progress)
+            yield from self._search_chunk(chunk, k, progress, profiled)
 
-    def _search_chunk(self, records: list, k: int, progress) -> Iterator:
-        profiles = [build_profile(r, self.vocabulary) for r in records]
+    def _search_chunk(self, records: list, k: int, progress, profiled: "_Index | None") -> Iterator:
+        profiles = self._query_profiles(records, profiled)
         query_text = self.text.queries(profiles)
         for record, profile, found, text in zip(records, profiles, self._rank_chunk(profiles, query_text, k),
                                                  _query_rows(query_text)):
@@ -572,7 +588,8 @@ class _Index:
         return [self._rank(profile, scores[i], text, k) for i, (profile, text)
                 in enumerate(zip(profiles, _query_rows(query_text)))]
 
-    def _search_forked(self, records: Sequence, k: int, progress, workers: int) -> Iterator:
+    def _search_forked(self, records: Sequence, k: int, progress, workers: int,
+                       profiled: "_Index | None") -> Iterator:
         """``_search`` with stages one and two of each chunk in ``workers`` forked processes; they
         send back only positions and text values (pickled explanations cost more to read than to
         write here), and this process builds the matches of each chunk in order while the
@@ -582,7 +599,7 @@ class _Index:
             for block in ("words", "grams"):
                 self.text.norms(segment.text, block)
         bounds = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
-        profiles = [build_profile(r, self.vocabulary) for r in records]
+        profiles = self._query_profiles(records, profiled)
         texts = [self.text.queries(profiles[start:stop]) for start, stop in bounds]
         ranked = forked_map(lambda i: self._rank_chunk(profiles[slice(*bounds[i])], texts[i], k),
                             range(len(bounds)), workers)
@@ -609,7 +626,7 @@ class _Index:
             keep[[self._position[i] for i in allowed if i in self._position]] = True
             ok &= keep
         row = np.where(ok, self._stage_one([query], query_text)[0], -np.inf)
-        found = self._proposable(query, row, int(ok.sum()), query_text, k)
+        found = self._proposable(query, row, int(ok.sum()), next(_query_rows(query_text)), k)
         return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
 
     def _explain(self, product: Product, demand: Demand) -> Explanation:
@@ -618,11 +635,11 @@ class _Index:
         if position is None or self._profile(position).record != catalogue:
             raise ValueError(f"{catalogue.id!r} is not in this index")
         query_profile = build_profile(query, self.vocabulary)
-        query_text = self.text.queries([query_profile])
-        text_value = min(1.0, float(self._text_values(np.array([position]), query_text)[0]))
+        query_row = next(_query_rows(self.text.queries([query_profile])))
+        text_value = min(1.0, float(self._text_values(np.array([position]), query_row)[0]))
         parts = self._parts(position, query_profile, text_value)
         broken = exclusions(*self._pair(self._profile(position), query_profile))
-        return self._explanation(position, query_profile, parts, query_text,
+        return self._explanation(position, query_profile, parts, query_row,
                                  [exclusion.phrase.render() for exclusion in broken])
 
 
@@ -642,12 +659,15 @@ class ProductIndex(_Index):
         return next(self._search([demand], k, None))[1]
 
     def top_many(self, demands: Iterable[Demand], *, k: int = 10,
-                 progress: Callable[[int], object] | None = None) -> Iterator[tuple[Demand, list[Match]]]:
+                 progress: Callable[[int], object] | None = None,
+                 profiled: "DemandIndex | None" = None) -> Iterator[tuple[Demand, list[Match]]]:
         """``(demand, matches)`` for each request, in input order, scored in vectorised chunks.
 
         ``progress`` is called with the number of requests just finished (``tqdm().update`` fits).
+        ``profiled``, an index that holds (some of) these requests, lends its readings of them: the
+        results are the same, a request it holds as it is costs less to read.
         """
-        return self._search(demands, k, progress)
+        return self._search(demands, k, progress, profiled)
 
     def explain(self, product: Product, demand: Demand) -> Explanation:
         """The breakdown for one indexed product, with this catalogue's word weights."""
@@ -670,9 +690,11 @@ class DemandIndex(_Index):
         return next(self._search([product], k, None))[1]
 
     def top_many(self, products: Iterable[Product], *, k: int = 10,
-                 progress: Callable[[int], object] | None = None) -> Iterator[tuple[Product, list[Match]]]:
-        """``(product, matches)`` for each product, in input order."""
-        return self._search(products, k, progress)
+                 progress: Callable[[int], object] | None = None,
+                 profiled: ProductIndex | None = None) -> Iterator[tuple[Product, list[Match]]]:
+        """``(product, matches)`` for each product, in input order (``progress`` and ``profiled`` as
+        in :meth:`ProductIndex.top_many`: the products' index lends its readings of the products)."""
+        return self._search(products, k, progress, profiled)
 
     def explain(self, product: Product, demand: Demand) -> Explanation:
         """The breakdown for one indexed request, with this index's word weights."""

@@ -13,7 +13,7 @@ import signal
 import threading
 from collections import Counter
 from itertools import filterfalse, repeat
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache, partial
 from typing import Callable, Iterator, Mapping, Sequence, TypeVar, Union
 
@@ -25,7 +25,7 @@ from matchmaker.matching.normalise import STOPWORDS, clause_tokens, detect_langu
     stem, transliterate
 from matchmaker.matching.records import Demand, Product
 
-__all__ = ["Profile", "build_profile", "word_grams", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
+__all__ = ["Profile", "build_profile", "with_tokens", "word_grams", "CLAUSE_WEIGHT", "BROADER_WEIGHT"]
 
 # A text's first clause names the product ("Fish, frozen; tuna", "Мясо ...; туши"), later ones
 # qualify it: a concept counts 1 in the first clause, 1/1.25 in the second, 1/1.5 in the third...
@@ -186,15 +186,10 @@ _STOP_RU = STOPWORDS["ru"]
 
 def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     """Read a product or a request once for every component."""
-    text = f"{record.title}; {record.description or ''}"
-    words, clauses = clause_tokens(text)
-    # The words of the whole text are those of its clauses (only a Greek capital sigma lower-cases
-    # differently at a clause's end).
-    all_words = normalise(f"{record.title} {record.description or ''}").split() if "Σ" in text else words
+    words, clauses, all_words = _text_words(record)
     detected = detect_language(all_words)
     language = record.language or detected
-    stop = _STOP.get(language, _STOP_RU)
-    content = [w for w in all_words if w not in stop]
+    stems, spelled = _tokens(all_words, language)
     hits = tuple(vocabulary.tag_words(words, clauses, language=detected if all_words is words else None))
     named = tuple(h for h in hits if h.how != BROADER)  # HS and sector come from what is named
     if record.hs_code:
@@ -204,8 +199,8 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     return Profile(
         record=record,
         language=language,
-        words=tuple(map(stem, content, repeat(language, len(content)))),
-        spelled=tuple(filterfalse(str.isdigit, content)),
+        words=stems,
+        spelled=spelled,
         hits=hits,
         concepts=frozenset(h.concept for h in hits),
         weights=_weights(hits),
@@ -213,6 +208,40 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
         sector=_sector(hs, named, vocabulary),
         title_key=transliterate(normalise(record.title)),
     )
+
+
+def with_tokens(profile: Profile) -> Profile:
+    """``profile`` with its words and spelled words read again from its record, as ``build_profile``
+    reads them: an index keeps its profiles without them (``index._read``: the counts are kept), and
+    a query read from such a profile needs them, but not the concept tagging and HS inference that
+    cost most of a reading.
+
+    >>> from matchmaker.matching.concepts import ConceptVocabulary
+    >>> read = build_profile(Product("p", "Frozen shrimps, 20 kg"), ConceptVocabulary([]))
+    >>> slim = replace(read, words=(), spelled=())
+    >>> with_tokens(slim) == read, with_tokens(slim).spelled
+    (True, ('frozen', 'shrimps', 'kg'))
+    """
+    stems, spelled = _tokens(_text_words(profile.record)[2], profile.language)
+    return replace(profile, words=stems, spelled=spelled)
+
+
+def _text_words(record: Record) -> tuple[list[str], list[int], list[str]]:
+    """A record's words with their clauses, and the words of its whole text."""
+    text = f"{record.title}; {record.description or ''}"
+    words, clauses = clause_tokens(text)
+    # The words of the whole text are those of its clauses (only a Greek capital sigma lower-cases
+    # differently at a clause's end).
+    all_words = normalise(f"{record.title} {record.description or ''}").split() if "Σ" in text else words
+    return words, clauses, all_words
+
+
+def _tokens(all_words: list[str], language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stems of a text's content words (for word TF-IDF) and those words without the figures
+    (for spelling grams)."""
+    stop = _STOP.get(language, _STOP_RU)
+    content = [w for w in all_words if w not in stop]
+    return tuple(map(stem, content, repeat(language, len(content)))), tuple(filterfalse(str.isdigit, content))
 
 
 @lru_cache(maxsize=4096)

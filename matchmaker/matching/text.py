@@ -21,10 +21,9 @@ English catalogue would have that number as its whole vector and look like a per
 from __future__ import annotations
 
 import math
-from collections import Counter
 from itertools import chain
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,6 +38,9 @@ __all__ = ["TextModel", "WORD_SHARE", "Rows", "local_counts"]
 
 WORD_SHARE = 0.5
 _BLOCKS = ("words", "grams")
+
+
+_QUERY_TOKENS_REMEMBERED = 200_000  # per block, ~300 bytes each
 
 
 def _one(feature: str) -> tuple[str, ...]:
@@ -136,28 +138,66 @@ class _Block:
         return norms
 
     # -- query side --------------------------------------------------------------------------
+    def _query_columns(self, token: str, width: int, unseen: dict[str, int]) -> np.ndarray:
+        """A query token's feature ids: their columns, and for features the catalogue never saw, ids
+        from ``width`` on, one per distinct feature of the batch (``unseen``); no column is added. A
+        token whose features all have columns is remembered, as ``_columns_of`` does (columns are
+        never taken back), up to ``_QUERY_TOKENS_REMEMBERED`` tokens: a server's queries bring words
+        without end (typos, names), the catalogue's own are bounded."""
+        found = self._token_columns.get(token)
+        if found is not None:
+            return found
+        features = self.expand(token)
+        columns = [self.columns.get(f, -1) for f in features]
+        if -1 not in columns:
+            found = np.array(columns, dtype=np.int32)
+            if len(self._token_columns) < _QUERY_TOKENS_REMEMBERED:
+                self._token_columns[token] = found
+            return found
+        return np.array([c if c >= 0 else width + unseen.setdefault(f, len(unseen))
+                         for c, f in zip(columns, features)], dtype=np.int32)
+
     def queries(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
         """Query rows, l2-normalised TF-IDF (unseen features in the norm), then multiplied by IDF once
-        more: a dot product with a catalogue TF row divided by that row's norm is then the cosine."""
-        idf, unseen = self.idf, self.unseen_idf
-        rows, cols, vals = [], [], []
-        for row, tokens in enumerate(documents):
-            features = Counter(f for t in tokens for f in self.expand(t))
-            norm2, entries = 0.0, []
-            for feature, count in features.items():
-                tf = 1.0 + math.log(count)
-                col = self.columns.get(feature)
-                weight = tf * (float(idf[col]) if col is not None else unseen)
-                norm2 += weight * weight
-                if col is not None:
-                    entries.append((col, weight * float(idf[col])))
-            norm = math.sqrt(norm2) or 1.0
-            for col, weight in entries:
-                rows.append(row)
-                cols.append(col)
-                vals.append(weight / norm)
-        return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
-                             shape=(len(documents), len(self.names)))
+        more: a dot product with a catalogue TF row divided by that row's norm is then the cosine.
+
+        Work is per distinct token of the batch (its features looked up once, without giving unseen
+        ones columns: a query does not change the model); the rows are assembled with numpy. Each
+        row's squared norm is summed in the order its features first occur, the order a loop over
+        the row's features would add them in, so the figures do not depend on how they are computed."""
+        width, unseen = len(self.names), {}
+        tokens = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
+        ids = np.fromiter(map(tokens.__getitem__, chain.from_iterable(documents)), dtype=np.int64,
+                          count=sum(map(len, documents)))
+        tables = [self._query_columns(t, width, unseen) for t in tokens]
+        lengths = np.fromiter(map(len, tables), dtype=np.int64, count=len(tables))
+        starts = np.zeros(len(tables) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        table = np.concatenate(tables).astype(np.int64) if tables else np.zeros(0, dtype=np.int64)
+        # Every feature occurrence of the batch, in reading order: its document and its id.
+        per_token = lengths[ids]
+        first = np.repeat(starts[ids] - (np.cumsum(per_token) - per_token), per_token)
+        occurrences = table[first + np.arange(len(first))]
+        rows = np.repeat(np.repeat(np.arange(len(documents), dtype=np.int64),
+                                   np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))),
+                         per_token)
+        span = width + len(unseen) or 1
+        keys, seen_at, counts = np.unique(rows * span + occurrences, return_index=True, return_counts=True)
+        row, feature = keys // span, keys % span
+        # (sublinear tf) x (idf, the unseen one past the columns), as Python floats would give it:
+        # math.log per distinct count, the products and sums in float64.
+        tf = np.array([1.0 + math.log(c) for c in range(1, int(counts.max(initial=0)) + 1)])
+        idf = np.concatenate([self.idf.astype(np.float64), np.full(len(unseen), self.unseen_idf)])
+        weights = tf[counts - 1] * idf[feature]
+        in_order = np.argsort(seen_at, kind="stable")
+        squared = np.bincount(row[in_order], weights=(weights * weights)[in_order], minlength=len(documents))
+        norms = np.sqrt(squared)
+        norms[norms == 0] = 1.0
+        kept = feature < width
+        values = (weights[kept] * idf[feature[kept]] / norms[row[kept]]).astype(np.float32)
+        indptr = np.zeros(len(documents) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(row[kept], minlength=len(documents)), out=indptr[1:])
+        return sp.csr_matrix((values, feature[kept].astype(np.int32), indptr), shape=(len(documents), width))
 
 
 _ROWS_AT_ONCE = 5_000
@@ -221,6 +261,15 @@ def _wider(matrix: sp.csr_matrix, width: int) -> sp.csr_matrix:
 
 def _profile_tokens(profile: Profile, block: str) -> tuple[str, ...]:
     return profile.words if block == "words" else profile.spelled
+
+
+class _QueryRow(NamedTuple):
+    """One query's row of a block of ``TextModel.queries``: its columns (ascending) and values, as
+    slices of the batch's arrays. Stage two reads each query's row several times; indexing the sparse
+    batch by row built a new matrix each time, which cost more than reading it."""
+
+    indices: np.ndarray
+    data: np.ndarray
 
 
 class Rows:
@@ -297,8 +346,9 @@ class TextModel:
         dense[q.col[keep], q.row[keep]] = q.data[keep]
         return np.asarray(tf @ dense, dtype=np.float32) / norms[:, None]
 
-    def value(self, rows: Rows, positions: np.ndarray, queries: dict[str, sp.csr_matrix]) -> np.ndarray:
-        """Text values (word and gram cosines blended) of ``rows[positions]`` for one query."""
+    def value(self, rows: Rows, positions: np.ndarray, queries: Mapping[str, _QueryRow]) -> np.ndarray:
+        """Text values (word and gram cosines blended) of ``rows[positions]`` for one query (its row
+        of each block)."""
         total = np.zeros(len(positions), dtype=np.float32)
         for name, share in (("words", WORD_SHARE), ("grams", 1 - WORD_SHARE)):
             tf, query = rows.tf[name], queries[name]
@@ -308,7 +358,7 @@ class TextModel:
             total += np.float32(share) * (tf[positions] @ dense) / self.norms(rows, name)[positions]
         return total
 
-    def describe(self, rows: Rows, position: int, query_words: sp.csr_matrix, value: float,
+    def describe(self, rows: Rows, position: int, query_words: _QueryRow, value: float,
                  query: Profile) -> Phrase:
         """The words the two texts share, as the query wrote them (not stems, no figures)."""
         tf = rows.tf["words"]

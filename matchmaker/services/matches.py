@@ -108,7 +108,10 @@ class _Catalogue:
         other = self.views["products" if side == "requests" else "requests"]
         if queries and len(other.index):
             masked = other.unmatchable
-            for query, found in other.index.top_many(queries, k=k + len(masked), progress=progress):
+            # The queries' own index has read them already: the engine takes its readings of those
+            # unchanged since, and reads only their words again.
+            for query, found in other.index.top_many(queries, k=k + len(masked), progress=progress,
+                                                     profiled=self.views[side].index):
                 kept = [m for m in found if int(m.product_id if side == "requests" else m.demand_id) not in masked]
                 lists[int(query.id)] = kept[:k]
         return lists

@@ -172,3 +172,71 @@ def test_ranking_a_whole_side_skips_only_rows_that_cannot_agree(side, monkeypatc
     monkeypatch.setattr(type(index), "_may_agree", lambda self, query, positions, values: np.ones(len(positions), bool))
     assert pruned == [index.rank(q, k=len(index)) for q in queries]
     assert any(pruned)
+
+
+def _market_with_odd_texts(seed: int):
+    from dataclasses import replace
+
+    from tests.matching.test_artefact import random_demands, random_products
+
+    rng = random.Random(seed)
+    products, demands = random_products(rng, 150), random_demands(rng, 60)
+    products[3] = replace(products[3], title="ΣΚΑΜΝΙ ΞΎΛΙΝΟ, teak; ΣΣ", description="mebel jati; ΣΑΣ")
+    products[4] = replace(products[4], language="id")  # a language given, not detected
+    products[5] = replace(products[5], title="", description=None)
+    return products, demands
+
+
+def test_a_query_read_from_its_own_index_reads_as_a_fresh_reading(tiny_vocabulary):
+    from dataclasses import fields
+
+    from matchmaker.matching.profile import build_profile, with_tokens
+
+    products, demands = _market_with_odd_texts(21)
+    for index, records in ((ProductIndex(products, vocabulary=tiny_vocabulary), products),
+                           (DemandIndex(demands, vocabulary=tiny_vocabulary), demands)):
+        for record in records:
+            slim, fresh = index.profile(record.id), build_profile(record, tiny_vocabulary)
+            assert slim.words == slim.spelled == ()  # the index keeps only their counts
+            again = with_tokens(slim)
+            for field in fields(fresh):
+                assert getattr(again, field.name) == getattr(fresh, field.name), (record.id, field.name)
+    assert sum(len(build_profile(p, tiny_vocabulary).words) for p in products) > 300  # not vacuous
+
+
+@pytest.mark.parametrize("forked", [False, True])
+def test_top_many_with_the_queries_own_index_gives_the_same_matches(tiny_vocabulary, monkeypatch, forked):
+    from dataclasses import replace
+
+    from matchmaker.matching import ConceptVocabulary
+    from matchmaker.matching import index as engine
+    from matchmaker.matching.profile import build_profile
+
+    from tests.matching.conftest import TINY_CONCEPTS
+
+    products, demands = _market_with_odd_texts(22)
+    product_index = ProductIndex(products[:-20], vocabulary=tiny_vocabulary)
+    demand_index = DemandIndex(demands[:-10], vocabulary=tiny_vocabulary)
+    # Queries the lending index does not hold, or holds as they were before an edit, are read whole.
+    products[7] = replace(products[7], title=products[7].title + " kursi", hs_code="940161")
+    demands[2] = replace(demands[2], country="ID")
+    if forked:
+        monkeypatch.setattr(engine, "PARALLEL_QUERIES_FROM", 2)
+        monkeypatch.setattr(engine, "CHUNK", 9)
+    reads = []
+    monkeypatch.setattr(engine, "build_profile", lambda r, v: reads.append(r.id) or build_profile(r, v))
+    for catalogue, queries, own in ((demand_index, products, product_index),
+                                    (product_index, demands, demand_index)):
+        plain = list(catalogue.top_many(queries, k=5))
+        reads.clear()
+        lent = list(catalogue.top_many(queries, k=5, profiled=own))
+        assert lent == plain  # the same queries, matches, scores and explanations, in input order
+        assert sum(len(m) for _, m in plain) > 100  # not vacuous
+        held = {q.id for q in queries if q.id in own and own.profile(q.id).record == q}
+        assert sorted(reads) == sorted(q.id for q in queries if q.id not in held)
+        assert len(held) > len(queries) / 2
+        # An index read with another vocabulary lends nothing: its readings are not this index's.
+        other = type(own)(own.records, vocabulary=ConceptVocabulary.from_entries(TINY_CONCEPTS[:3]))
+        reads.clear()
+        assert list(catalogue.top_many(queries[:20], k=5, profiled=other)) == plain[:20]
+        assert len(reads) == 20
