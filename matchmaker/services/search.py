@@ -396,13 +396,15 @@ def _order(side: str, matched: _Query, sort: str) -> list:
 @dataclass
 class _Reading:
     """The query read once per request: its content words and their stems, its language, the
-    concepts it names (with the words that named them)."""
+    concepts it names (with the words that named them), and what it decided about each distinct word
+    of the page's titles and summaries."""
 
     words: list[str]
     language: str
     stop: frozenset[str]
     asked: dict[str, str]
     _stems: dict[str, set[str]] = field(default_factory=dict)
+    _verdicts: dict[str, dict[str, bool | str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, text: str, vocabulary) -> "_Reading":
@@ -420,16 +422,35 @@ class _Reading:
             self._stems[language] = {stem(w, lang) for w in self.words for lang in {self.language, language}}
         return self._stems[language]
 
+    def verdicts(self, language: str) -> dict[str, bool | str]:
+        """What this request decided about the words of items in ``language`` (filled by :meth:`judge`)."""
+        return self._verdicts.setdefault(language, {})
+
+    def judge(self, token: str, language: str) -> bool | str:
+        """A word of an item in ``language``: True when the query asked for it (the same word, the same
+        key, a close spelling of a long query word), False when it never counts (a stopword), else its
+        normalised form, which counts only if it names a concept the query and the item share."""
+        word = normalise(token)
+        if not word or word in self.stop or word in STOPWORDS.get(language, ()):
+            return False
+        if word in self.words or stem(word, language) in self.stems(language):
+            return True
+        if len(word) >= 5 and any(fuzz.ratio(word, q) >= _FUZZY_HIGHLIGHT for q in self.words
+                                  if len(q) >= 5 and not q.isdigit()):
+            return True
+        return word
+
 
 def _hits(items, matched: _Query) -> list[Hit]:
     if not matched.text:
         return [Hit(item, None, [(item.title, False)], [(_summary(item), False)]) for item in items]
     snap = matched.snapshot
     reading = _Reading.of(matched.text, snap.index.vocabulary if snap else None)
+    profiles = snap.profiles_of([item.id for item in items]) if snap else {}
     hits = []
     for item in items:
         ranked = matched.ranked.get(item.id)
-        profile = snap.profile_of(item.id) if snap else None
+        profile = profiles.get(item.id)
         language = profile.language if profile is not None else item.language
         shared = [hit for hit in profile.hits if hit.concept in reading.asked] if profile is not None else []
         words = {word for hit in shared for word in normalise(hit.words).split()}
@@ -463,18 +484,15 @@ def _bridges(reading: _Reading, shared, vocabulary) -> list[tuple[str, ...]]:
 
 def _matcher(reading: _Reading, concept_words: set[str], language: str):
     """Whether a word of an item is one the query asked for: the same word, the same key (stem,
-    lemma), a word naming a concept the query names, or a close spelling of a long query word."""
-    stems = reading.stems(language)
-    stop = reading.stop | STOPWORDS.get(language, frozenset())
-    long_words = [w for w in reading.words if len(w) >= 5 and not w.isdigit()]
+    lemma), a word naming a concept the query names, or a close spelling of a long query word. Each
+    distinct word is read once per request (the same words recur from hit to hit)."""
+    verdicts = reading.verdicts(language)
 
     def is_match(token: str) -> bool:
-        word = normalise(token)
-        if not word or word in stop:
-            return False
-        if word in concept_words or word in reading.words or stem(word, language) in stems:
-            return True
-        return len(word) >= 5 and any(fuzz.ratio(word, q) >= _FUZZY_HIGHLIGHT for q in long_words)
+        verdict = verdicts.get(token)
+        if verdict is None:
+            verdict = verdicts[token] = reading.judge(token, language)
+        return verdict if verdict.__class__ is bool else verdict in concept_words
     return is_match
 
 
