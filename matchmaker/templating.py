@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from flask import Flask
@@ -137,7 +138,8 @@ def in_focus(item, kind: str) -> bool:
 
 @functools.lru_cache(maxsize=32)
 def _number_functions(texts: LocaleTexts) -> Mapping[str, Any]:
-    return {"fmt_qty": functools.partial(fmt_qty, texts=texts), "fmt_price": functools.partial(fmt_price, texts=texts)}
+    return MappingProxyType({"fmt_qty": functools.partial(fmt_qty, texts=texts),
+                             "fmt_price": functools.partial(fmt_price, texts=texts)})
 
 
 def init_app(app: Flask) -> None:
