@@ -81,11 +81,11 @@ class LocaleTexts:
             "gettext": _jinja_gettext(translations), "ngettext": _jinja_ngettext(translations),
             "label": self.label, "country_name": self.country_name})
 
-    def gettext(self, text: str, **variables) -> str:
+    def gettext(self, text: str, /, **variables) -> str:
         found = self.translations.ugettext(text)
         return found % variables if variables else found
 
-    def ngettext(self, singular: str, plural: str, num, **variables) -> str:
+    def ngettext(self, singular: str, plural: str, num, /, **variables) -> str:
         variables.setdefault("num", num)
         return self.translations.ungettext(singular, plural, num) % variables
 
@@ -137,9 +137,10 @@ _UNTRANSLATED = _Untranslated()
 
 def _jinja_gettext(translations):
     """``_()`` in a template, as jinja's i18n extension makes it from Flask-Babel's (new style: the
-    text is always %-formatted, as Markup when the template escapes)."""
+    text is always %-formatted, as Markup when the template escapes). Positional-only, so that a
+    template may pass ``num=`` or ``string=`` as a variable of the text."""
     @pass_context
-    def gettext(context, string: str, **variables) -> str:
+    def gettext(context, string: str, /, **variables) -> str:
         found = translations.ugettext(string)
         return (Markup(found) if context.eval_ctx.autoescape else found) % variables
     return gettext
@@ -147,7 +148,7 @@ def _jinja_gettext(translations):
 
 def _jinja_ngettext(translations):
     @pass_context
-    def ngettext(context, singular: str, plural: str, num, **variables) -> str:
+    def ngettext(context, singular: str, plural: str, num, /, **variables) -> str:
         variables.setdefault("num", num)
         found = translations.ungettext(singular, plural, num)
         return (Markup(found) if context.eval_ctx.autoescape else found) % variables
