@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask_babel import get_locale
 from wtforms.fields.choices import SelectChoice
 
+from matchmaker.i18n import texts
+
 FIRST = ("ID", "KZ")
 
 
 def country_name(code: str) -> str:
-    locale = get_locale()
-    names = locale.territories if locale is not None else {}
-    return names.get(code, code)
+    return texts().country_name(code)
 
 
 def country_choices() -> list[SelectChoice]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, get_locale, gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 
-from matchmaker import hs, permissions
+from matchmaker import hs, i18n, permissions
 from matchmaker.countries import country_name
-from matchmaker.i18n import label
+from matchmaker.i18n import LocaleTexts, label
 from matchmaker.matching import default_vocabulary
 from matchmaker.matching.constraints import focus_corridor, is_swine_text
 from matchmaker.matching.explain import Phrase
@@ -26,26 +28,28 @@ def _plural_number(shown: float) -> int:
     return int(shown) if shown == int(shown) else 2
 
 
-def fmt_qty(value, unit: str) -> str:
+def fmt_qty(value, unit: str, *, texts: LocaleTexts | None = None) -> str:
     """A quantity in the viewer's language and number format: "1 tonne", "1,200 kilograms", "5 тонн"."""
+    texts = texts or i18n.texts()
     if value is None:
-        return gettext("not given")
+        return texts.gettext("not given")
     shown = round(value, 2)  # the form agrees with the number the reader sees
-    number = format_decimal(shown, format="#,##0.##")
+    number = texts.decimal(shown, "#,##0.##")
     forms = UNIT_FORMS.get(unit)
     if forms is None:
-        return f"{number} {label('unit', unit)}"
-    return ngettext(*forms.count, _plural_number(shown), quantity=number)
+        return f"{number} {texts.label('unit', unit)}"
+    return texts.ngettext(*forms.count, _plural_number(shown), quantity=number)
 
 
-def fmt_price(value, unit: str, *, up_to: bool = False) -> str:
+def fmt_price(value, unit: str, *, up_to: bool = False, texts: LocaleTexts | None = None) -> str:
     """A price for one unit: "USD 74.00 per piece", "74,00 USD за штуку"; ``up_to`` for a buyer's maximum."""
+    texts = texts or i18n.texts()
     forms = UNIT_FORMS.get(unit)
-    per_unit = gettext(forms.per) if forms else f"/ {label('unit', unit)}"
-    price = format_decimal(value, format="#,##0.00")
+    per_unit = texts.gettext(forms.per) if forms else f"/ {texts.label('unit', unit)}"
+    price = texts.decimal(value, "#,##0.00")
     if up_to:
-        return gettext("up to USD %(price)s %(per_unit)s", price=price, per_unit=per_unit)
-    return gettext("USD %(price)s %(per_unit)s", price=price, per_unit=per_unit)
+        return texts.gettext("up to USD %(price)s %(per_unit)s", price=price, per_unit=per_unit)
+    return texts.gettext("USD %(price)s %(per_unit)s", price=price, per_unit=per_unit)
 
 
 def cert_meaning(code: str) -> str:
@@ -132,7 +136,17 @@ def in_focus(item, kind: str) -> bool:
     return item.organisation.country == corridor[1]
 
 
+@functools.lru_cache(maxsize=32)
+def _number_functions(texts: LocaleTexts) -> Mapping[str, Any]:
+    return MappingProxyType({"fmt_qty": functools.partial(fmt_qty, texts=texts),
+                             "fmt_price": functools.partial(fmt_price, texts=texts)})
+
+
 def init_app(app: Flask) -> None:
+    @app.context_processor
+    def numbers():  # bound to the page's locale once per render, as i18n's strings and labels are
+        return _number_functions(i18n.texts())
+
     app.jinja_env.globals.update(
         fmt_qty=fmt_qty, fmt_price=fmt_price, cert_meaning=cert_meaning, in_focus=in_focus,
         hs_describe=hs.describe, country_name=country_name, format_date=format_date, explain_detail=explain_detail,

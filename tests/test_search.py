@@ -182,6 +182,21 @@ def test_plain_get_is_the_whole_page_and_htmx_gets_the_results(client, make):
     assert "<html" in restored.get_data(as_text=True)
 
 
+def test_each_locale_gets_its_own_labels(client, make):
+    """Labels, country names and number formats are remembered per locale: pages in Russian and English,
+    asked in turns, each show their own, and neither leaks into the other."""
+    producer = make.organisation(country="KZ", verified=True)
+    make.product(producer, title="Frozen beef", hs_code="020230", sector="meat", certifications=["halal"],
+                 price_usd=1234.5, unit="kg")
+    own = {"en": ["Meat (1)", "Kazakhstan", "Halal", "Verified", "USD 1,234.50"],
+           "ru": ["Мясо (1)", "Казахстан", "Халяль", "Проверено", "234,50 USD"]}
+    for lang in ["ru", "en", "ru", "en"]:
+        page = client.get(f"/search/?lang={lang}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        other = "en" if lang == "ru" else "ru"
+        assert [word for word in own[lang] if word not in page] == [], lang
+        assert [word for word in own[other] if word in page] == [], lang
+
+
 def test_the_nav_links_to_search(client):
     assert 'href="/search/"' in client.get("/").get_data(as_text=True)
 

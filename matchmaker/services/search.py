@@ -5,8 +5,8 @@ search products) or a product (to search requests), so a search finds what match
 across languages and spellings. A code in the box ("9403", "0306") also finds items by HS prefix, and
 a company's name its items. Everything else happens in the database: the facets are WHERE clauses on
 the set the query matched (at most ``DEPTH`` engine results plus the HS and name matches), their
-counts are GROUP BY queries over it, and the relevance order is a CASE over the engine's ranks, so
-no page loads more rows than it shows.
+counts are GROUP BY queries over it, and the relevance order is the engine's ranks (an array position
+on PostgreSQL, a CASE on SQLite), so no page loads more rows than it shows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, and_, case, cast, false, literal, or_, true, union_all
+from sqlalchemy import ARRAY, Integer, String, and_, any_, case, cast, false, literal, or_, true, union_all
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, func, select
 
@@ -139,7 +139,8 @@ def search(session: Session, *, query: str = "", side: str = "products", filters
     total = tallies[side].total(filters) if here is matched[side] else _count(session, side, here, filters)
     page = max(1, min(page, max(1, math.ceil(total / page_size))))
     statement = (select(model).join(Organisation).options(contains_eager(model.organisation))
-                 .where(*_conditions(side, here, filters)).order_by(*_order(side, here, sort))
+                 .where(*_conditions(side, here, filters))
+                 .order_by(*_order(side, here, sort, session.get_bind().dialect.name))
                  .offset((page - 1) * page_size).limit(page_size))
     items = session.exec(statement).all()
     hits = _hits(items, here)
@@ -164,7 +165,8 @@ def _match(session: Session, side: str, text: str, catalogue: search_index.Catal
     ranked = {r.item_id: r for r in snap.rank(text)} if _has_words(text) else {}
     folded = text.casefold()
     organisations = frozenset(org for org, name in snap.organisations if len(folded) >= 3 and folded in name)
-    return _Query(text, _found(side, text, ranked, organisations), ranked, organisations, snap)
+    condition = _found(side, text, ranked, organisations, session.get_bind().dialect.name)
+    return _Query(text, condition, ranked, organisations, snap)
 
 
 def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tally: "_Tally",
@@ -177,7 +179,8 @@ def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tall
         return matched
     allowed = _allowed(session, side, filters, catalogue)
     ranked = {r.item_id: r for r in matched.snapshot.rank(matched.text, allowed=allowed)}
-    return replace(matched, condition=_found(side, matched.text, ranked, matched.organisations), ranked=ranked)
+    condition = _found(side, matched.text, ranked, matched.organisations, session.get_bind().dialect.name)
+    return replace(matched, condition=condition, ranked=ranked)
 
 
 _ALLOWED_KEPT = 8  # a broad facet allows most of the catalogue: tens of thousands of ids each
@@ -202,14 +205,23 @@ def _allowed(session: Session, side: str, filters: Filters, catalogue: search_in
     return found
 
 
-def _found(side: str, text: str, ranked: dict, organisations: frozenset[int]):
+def _found(side: str, text: str, ranked: dict, organisations: frozenset[int], dialect: str):
     """Ranked by the engine, or an HS code by prefix, or an organisation by name."""
     model = MODELS[side]
-    found = [col(model.id).in_(list(ranked))] if ranked else []
+    found = [_among(col(model.id), list(ranked), dialect)] if ranked else []
     found += [col(model.hs_code).startswith(prefix, autoescape=True) for prefix in hs_prefixes(text)]
     if organisations:
         found.append(col(model.organisation_id).in_(sorted(organisations)))
     return or_(*found) if found else false()
+
+
+def _among(column, ids: list[int], dialect: str):
+    """``column`` is one of the engine's ``ids``. PostgreSQL gets them as one array parameter: a
+    hundred bound parameters made a statement psycopg converted afresh at every search (too long for
+    its cache of converted queries), and SQLAlchemy built a hundred bind objects for it."""
+    if dialect == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
 
 
 _ANY = _Query("", true(), {}, frozenset(), None)  # the facets alone, whatever the box says
@@ -374,7 +386,7 @@ def forget_tallies() -> None:
         _allowed_ids.clear()
 
 
-def _order(side: str, matched: _Query, sort: str) -> list:
+def _order(side: str, matched: _Query, sort: str, dialect: str) -> list:
     model = MODELS[side]
     newest = [col(model.updated_at).desc(), col(model.id).desc()]
     if sort == "moq":
@@ -385,10 +397,13 @@ def _order(side: str, matched: _Query, sort: str) -> list:
     order = []
     if matched.organisations:  # a company's name typed in full: its items first
         order.append(case((col(model.organisation_id).in_(sorted(matched.organisations)), 0), else_=1))
-    if matched.ranked:
-        best_first = list(matched.ranked.values())  # the engine's order (score, then its tie-break)
-        order.append(case({r.item_id: place for place, r in enumerate(best_first)}, value=model.id,
-                          else_=len(best_first)))
+    if matched.ranked:  # the engine's order (score, then its tie-break), then the items it did not rank
+        best_first = list(matched.ranked)
+        if dialect == "postgresql":
+            order.append(func.array_position(literal(best_first, ARRAY(Integer)), model.id).asc().nulls_last())
+        else:
+            order.append(case({item_id: place for place, item_id in enumerate(best_first)}, value=model.id,
+                              else_=len(best_first)))
     return order + newest
 
 
@@ -396,13 +411,15 @@ def _order(side: str, matched: _Query, sort: str) -> list:
 @dataclass
 class _Reading:
     """The query read once per request: its content words and their stems, its language, the
-    concepts it names (with the words that named them)."""
+    concepts it names (with the words that named them), and what it decided about each distinct word
+    of the page's titles and summaries."""
 
     words: list[str]
     language: str
     stop: frozenset[str]
     asked: dict[str, str]
     _stems: dict[str, set[str]] = field(default_factory=dict)
+    _verdicts: dict[str, dict[str, bool | str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, text: str, vocabulary) -> "_Reading":
@@ -420,16 +437,35 @@ class _Reading:
             self._stems[language] = {stem(w, lang) for w in self.words for lang in {self.language, language}}
         return self._stems[language]
 
+    def verdicts(self, language: str) -> dict[str, bool | str]:
+        """What this request decided about the words of items in ``language`` (filled by :meth:`judge`)."""
+        return self._verdicts.setdefault(language, {})
+
+    def judge(self, token: str, language: str) -> bool | str:
+        """A word of an item in ``language``: True when the query asked for it (the same word, the same
+        key, a close spelling of a long query word), False when it never counts (a stopword), else its
+        normalised form, which counts only if it names a concept the query and the item share."""
+        word = normalise(token)
+        if not word or word in self.stop or word in STOPWORDS.get(language, ()):
+            return False
+        if word in self.words or stem(word, language) in self.stems(language):
+            return True
+        if len(word) >= 5 and any(fuzz.ratio(word, q) >= _FUZZY_HIGHLIGHT for q in self.words
+                                  if len(q) >= 5 and not q.isdigit()):
+            return True
+        return word
+
 
 def _hits(items, matched: _Query) -> list[Hit]:
     if not matched.text:
         return [Hit(item, None, [(item.title, False)], [(_summary(item), False)]) for item in items]
     snap = matched.snapshot
     reading = _Reading.of(matched.text, snap.index.vocabulary if snap else None)
+    profiles = snap.profiles_of([item.id for item in items]) if snap else {}
     hits = []
     for item in items:
         ranked = matched.ranked.get(item.id)
-        profile = snap.profile_of(item.id) if snap else None
+        profile = profiles.get(item.id)
         language = profile.language if profile is not None else item.language
         shared = [hit for hit in profile.hits if hit.concept in reading.asked] if profile is not None else []
         words = {word for hit in shared for word in normalise(hit.words).split()}
@@ -463,18 +499,15 @@ def _bridges(reading: _Reading, shared, vocabulary) -> list[tuple[str, ...]]:
 
 def _matcher(reading: _Reading, concept_words: set[str], language: str):
     """Whether a word of an item is one the query asked for: the same word, the same key (stem,
-    lemma), a word naming a concept the query names, or a close spelling of a long query word."""
-    stems = reading.stems(language)
-    stop = reading.stop | STOPWORDS.get(language, frozenset())
-    long_words = [w for w in reading.words if len(w) >= 5 and not w.isdigit()]
+    lemma), a word naming a concept the query names, or a close spelling of a long query word. Each
+    distinct word is read once per request (the same words recur from hit to hit)."""
+    verdicts = reading.verdicts(language)
 
     def is_match(token: str) -> bool:
-        word = normalise(token)
-        if not word or word in stop:
-            return False
-        if word in concept_words or word in reading.words or stem(word, language) in stems:
-            return True
-        return len(word) >= 5 and any(fuzz.ratio(word, q) >= _FUZZY_HIGHLIGHT for q in long_words)
+        verdict = verdicts.get(token)
+        if verdict is None:
+            verdict = verdicts[token] = reading.judge(token, language)
+        return verdict if verdict.__class__ is bool else verdict in concept_words
     return is_match
 
 

@@ -90,10 +90,13 @@ class Snapshot:
                 self._ranked.popitem(last=False)
         return found
 
-    def profile_of(self, item_id: int):
-        """The engine's reading of one indexed item (its language and concepts), or None."""
+    def profiles_of(self, item_ids) -> dict[int, Any]:
+        """The engine's readings of a page's items (those indexed), under one hold of the index's lock."""
         with self._index() as index:
-            return None if index is None else index.profile(str(item_id))
+            if index is None:
+                return {}
+            found = {item_id: index.profile(str(item_id)) for item_id in item_ids}
+        return {item_id: profile for item_id, profile in found.items() if profile is not None}
 
     @property
     def terms(self) -> tuple[str, ...]:
