@@ -205,10 +205,13 @@ def test_the_worker_command_matches_what_is_pending_and_exits_in_burst_mode(app,
     product = make.product(make.organisation(kind="exporter", country="ID"))
     request = make.request(make.organisation(kind="buyer", country="KZ"))
     assert stored(db) == []
+    # What the process had before (not always Python's default: a shell starts background jobs
+    # with Ctrl-C ignored, and Python then keeps it ignored).
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code == 0, result.output
     assert [(m[0], m[1]) for m in stored(db)] == [(product.id, request.id)]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handed back
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # handed back
 
 
 # -- a killed worker loses nothing -----------------------------------------------------------------
@@ -409,6 +412,7 @@ def test_a_burst_of_saves_queues_one_rq_job_and_a_simple_worker_matches_them(app
 
     jobs.run_matching = run_then_save_meanwhile
     try:
+        before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
         jobs.work(app, burst=True)  # an RQ SimpleWorker in this process, until the queue is empty
     finally:
         jobs.run_matching = original
@@ -418,7 +422,7 @@ def test_a_burst_of_saves_queues_one_rq_job_and_a_simple_worker_matches_them(app
     assert scheduler.queue.count == 0 and not scheduler.redis.exists(scheduler.flag)
     assert {(m[0], m[1]) for m in stored(db)} >= {(product.id, request.id)}
     assert position(db) == changes.latest(db) and not jobs.pending(db, "products", product.id)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before  # handed back
 
 
 def test_an_import_of_many_rows_queues_one_job(app, db, rq_mode, make):
