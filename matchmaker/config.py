@@ -82,6 +82,9 @@ class Config:
     # has MATCH_BACKLOG_SLICE lists, later ones as many as take about MATCH_BACKLOG_SLICE_S seconds
     # (0: always MATCH_BACKLOG_SLICE). One run works at most MATCHING_RUN_BUDGET_S seconds on it.
     MATCH_BACKLOG_FROM = int(os.environ.get("MATCH_BACKLOG_FROM") or 2000)
+    # ... and so do the lists of items a change did not touch, past this many (a popular new request
+    # enters hundreds of product lists): the changed items' own lists are stored first.
+    MATCH_REDO_AT_ONCE = int(os.environ.get("MATCH_REDO_AT_ONCE") or 50)
     MATCH_BACKLOG_SLICE = int(os.environ.get("MATCH_BACKLOG_SLICE") or 128)
     MATCH_BACKLOG_SLICE_S = float(os.environ.get("MATCH_BACKLOG_SLICE_S") or 1.0)
     MATCHING_RUN_BUDGET_S = float(os.environ.get("MATCHING_RUN_BUDGET_S") or 300)

@@ -357,6 +357,39 @@ def test_a_save_during_an_import_is_matched_before_the_next_slice(app, make, db,
     assert incremental == _stored(db)
 
 
+def test_a_save_stores_its_own_list_first_and_owes_many_others(app, make, db, slices):
+    """A request that enters more than MATCH_REDO_AT_ONCE product lists stores its own list in the
+    change log's run; the product lists follow in the backlog's slices, and the end is a rematch's."""
+    _clear(app)
+    app.config.update(MATCHES_PER_ITEM=2, MATCH_REDO_AT_ONCE=3, MATCH_BACKLOG_SLICE=4, MATCH_BACKLOG_SLICE_S=0)
+    exporter = make.organisation(kind="exporter", country="ID")
+    products = [make.product(exporter, title=title, description=description, hs_code=hs_code, language=language,
+                             certifications=[]).id for title, description, hs_code, language in PRODUCTS]
+    with app.app_context():
+        matches.rematch_all(db)
+    app.config["MATCHING_MODE"] = "worker"
+    jobs.init_app(app)
+    make.schedules_matching = True
+    buyer = make.organisation(kind="buyer", country="KZ")
+    request = make.request(buyer, title="Teak dining chairs for a hotel", description="Teak, 120 rooms",
+                           language="en").id
+    engine = app.extensions["db_engine"]
+    with app.app_context():
+        jobs._match_logged(engine)
+    db.expire_all()
+    assert _ranks(_stored(db), request, request_side=True), "the request's own list is stored at once"
+    assert not jobs.pending(db, "requests", request)
+    assert matches.backlog_waiting(db) == len(PRODUCTS)  # every product list may now hold it: owed
+    assert jobs.pending(db, "products", products[0])
+    with app.app_context():
+        jobs.run_matching(engine)
+        db.expire_all()
+        assert matches.backlog_waiting(db) == 0
+        incremental = _stored(db)
+        matches.rematch_all(db)
+    assert incremental == _stored(db)
+
+
 def test_a_stop_request_ends_the_run_between_slices(app, make, db, slices):
     _import_with_a_backlog(app, make, db)
     engine = app.extensions["db_engine"]

@@ -19,10 +19,11 @@ lists not redone keep scores computed with the word weights of their time (word 
 catalogue-wide), a drift that ``matchmaker rematch`` or a rebuild clears; a second property test
 checks that every list a change can enter or leave is redone.
 
-A change that asks for more than ``MATCH_BACKLOG_FROM`` lists of one side (an import) does not redo
-them at once: they wait in the backlog (``MatchingBacklog``), and the job redoes them in short slices
-(``work_backlog``) with every newer save matched before each slice, so an import never holds a
-member's save back for long. Once the backlog is empty the stored matches are again exactly those
+A change that asks for more than ``MATCH_BACKLOG_FROM`` lists of one side (an import), or for more
+than ``MATCH_REDO_AT_ONCE`` lists of items it did not change, does not redo them at once (the changed
+items' own lists excepted, below the first limit): they wait in the backlog (``MatchingBacklog``),
+and the job redoes them in short slices (``work_backlog``) with every newer save matched before each
+slice, so an import never holds a member's save back for long. Once the backlog is empty the stored matches are again exactly those
 of a refresh that redid everything at once.
 """
 
@@ -195,10 +196,10 @@ def refresh(session: Session, *, products: Iterable[int] = (), requests: Iterabl
             else:
                 redo.update(_holders(session, side, changed))
                 redo.update(catalogue.entering("products" if side == "requests" else "requests", changed))
-        owed = {side: ids for side, ids in (("requests", redo_requests), ("products", redo_products))
-                if len(ids) > _backlog_from()}
-        for_requests = catalogue.lists_for_requests(set() if "requests" in owed else redo_requests, k)
-        for_products = catalogue.lists_for_products(set() if "products" in owed else redo_products, k)
+        owed = _owed({"requests": redo_requests, "products": redo_products},
+                     {"requests": changed_requests, "products": changed_products})
+        for_requests = catalogue.lists_for_requests(redo_requests - owed.get("requests", set()), k)
+        for_products = catalogue.lists_for_products(redo_products - owed.get("products", set()), k)
 
         def and_owe(write_session: Session) -> None:
             for side, ids in owed.items():
@@ -238,6 +239,25 @@ def _write(session: Session, catalogue: "_Catalogue", for_requests: dict, for_pr
 def _backlog_from() -> int:
     config = current_app.config if has_app_context() else {}
     return config.get("MATCH_BACKLOG_FROM", 2000)
+
+
+def _redo_at_once() -> int:
+    config = current_app.config if has_app_context() else {}
+    return config.get("MATCH_REDO_AT_ONCE", 50)
+
+
+def _owed(redo: dict[str, set[int]], changed: dict[str, set[int]]) -> dict[str, set[int]]:
+    """The lists a refresh leaves to the backlog, by side: all of a side's lists past
+    ``MATCH_BACKLOG_FROM`` (an import); else, past ``MATCH_REDO_AT_ONCE`` lists of other items (a
+    popular request enters hundreds of product lists), those others. The changed items' own lists
+    are then stored at once: a member's save shows its matches without waiting for theirs."""
+    owed = {}
+    for side, ids in redo.items():
+        if len(ids) > _backlog_from():
+            owed[side] = set(ids)
+        elif len(ids - changed[side]) > _redo_at_once():
+            owed[side] = ids - changed[side]
+    return owed
 
 
 def _add_to_backlog(session: Session, side: str, ids: Iterable[int]) -> None:
