@@ -426,6 +426,14 @@ def backlog_left(url: str) -> int | None:
         engine.dispose()
 
 
+def wait_backlog(url: str, wait_s: float) -> None:
+    started = time.perf_counter()
+    while time.perf_counter() - started < wait_s and (backlog_left(url) or 0) > 0:
+        time.sleep(5)
+    left = backlog_left(url)
+    print(f"matching backlog: {left} lists owed after waiting {time.perf_counter() - started:.0f} s")
+
+
 def report_backlog(url: str, *, sample_s: float = 0) -> None:
     """The import's own lists the worker still owes (worked off in slices between saves), and its pace."""
     before = backlog_left(url)
@@ -519,6 +527,9 @@ def main() -> int:
     parser.add_argument("--search-while-matching", action="store_true",
                         help="measure /search while the worker still matches the import (before: the "
                              "measurements start once it has, as on a platform in use)")
+    parser.add_argument("--wait-backlog", type=float, default=0,
+                        help="after the import's change log, also wait up to this many seconds for the worker "
+                             "to work off the import's backlog of lists (the measurements then find it idle)")
     parser.add_argument("--rematch", action="store_true",
                         help="without a worker: run `matchmaker rematch` after the import (slow at 100,000)")
     parser.add_argument("--warm-up", type=float, default=600, help="at most this long for the first searches")
@@ -583,6 +594,8 @@ def main() -> int:
         print(f"gunicorn's first answer: {time.perf_counter() - started:.1f} s after its start")
         if worker is not None and not args.search_while_matching:
             wait_import_matching(args.database_url, args.import_matching_wait)
+            if args.wait_backlog:
+                wait_backlog(args.database_url, args.wait_backlog)
         rng = random.Random(args.seed)
         mix = query_mix(rng, products, args.queries)
         warm = query_mix(random.Random(args.seed + 100), products, 60)
