@@ -318,12 +318,21 @@ def _pairs(lists: dict[int, list[Found]], *, product_side: bool) -> set[tuple[in
 
 
 def _stored(session: Session, for_requests: dict, for_products: dict) -> dict[tuple[int, int], Match]:
-    """The stored rows whose request's or product's list is being redone."""
+    """The stored rows a redo can change: those ranked in a redone list, and those of the pairs the
+    redone lists now hold (stored already when the other side's list holds them). Other rows of the
+    same items keep their figures, so they are not read: after an import a popular request is in
+    hundreds of product lists, and reading all its rows made redoing its list cost seconds."""
     rows = {}
-    for column, ids in ((Match.request_id, for_requests), (Match.product_id, for_products)):
-        for chunk in in_chunks(ids):
-            rows.update(((m.product_id, m.request_id), m)
-                        for m in session.exec(select(Match).where(col(column).in_(chunk))))
+    for owner, rank, other, lists, partner in (
+            (Match.request_id, Match.rank_for_request, Match.product_id, for_requests, "product_id"),
+            (Match.product_id, Match.rank_for_product, Match.request_id, for_products, "demand_id")):
+        for chunk in in_chunks(lists):
+            statements = [select(Match).where(col(owner).in_(chunk), col(rank).is_not(None))]
+            held = {int(getattr(m, partner)) for item in chunk for m in lists[item]}
+            statements += [select(Match).where(col(owner).in_(chunk), col(other).in_(part))
+                           for part in in_chunks(held)]
+            for statement in statements:
+                rows.update(((m.product_id, m.request_id), m) for m in session.exec(statement))
     return rows
 
 
