@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from matchmaker.matching.morphology import DICTIONARIES, known
-from matchmaker.matching.normalise import CLAUSE, STOPWORDS, clause_tokens, detect_language, stem, tokens
+from matchmaker.matching.normalise import CLAUSE, STOPWORDS, Words, clause_tokens, detect_language, stem, tokens
 
 __all__ = ["Concept", "ConceptHit", "ConceptVocabulary", "default_vocabulary", "CONCEPTS_DIR", "BROADER"]
 
@@ -50,8 +51,10 @@ _CLAUSE = CLAUSE
 # that is (part of) a term, a word that is a term only on its own (it stands in no longer term, so
 # no run goes through it). One byte per word, so a text's runs of term words are found by a regex.
 _STOP, _INERT, _LOOSE, _TERM, _SOLO = 0, 1, 2, 3, 4
+# The languages a text of each detected language is read in, in order (see tag_words).
+_READINGS = {"ru": ("ru",), "kk": ("kk", "ru"), "en": ("en", "id"), "id": ("en", "id")}
 _RUNS = re.compile(rb"[\x02\x04]|\x03(?:\x00*\x03)*")
-_RUNS_KEPT = 200_000  # scans of runs of term words remembered per vocabulary
+_RUNS_KEPT = 200_000  # scans of pieces of runs of term words remembered per vocabulary
 _WORDS_KEPT = 500_000  # words whose reading is remembered, per language
 _RU_FLEETING = re.compile(r"(?<=[бвгджзклмнпрстфхцчшщ])[оеё](?=[кц]$)")
 _RU_ADJECTIVE_ENDING = re.compile(r"(?<=...)(ый|ий|ой)$")
@@ -181,7 +184,9 @@ class ConceptVocabulary:
         # Filled from many threads: a dict item is set atomically, and a race only repeats a lookup.
         self._typo_cache: dict[tuple[str, str], str | None] = {}
         self._state: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}  # see _scan_text
-        self._runs: dict[tuple, tuple] = {}
+        self._pieces: dict[tuple, tuple] = {}  # see _piece
+        self._arrays: dict[str, dict] = {lang: {} for lang in LANGUAGES}  # see _scanned
+        self._linked_arrays: dict[str, tuple] = {}
         self._singles_scanned: dict[str, dict[str, tuple]] = {lang: {} for lang in LANGUAGES}
         # Pairs of keys that may stand next to each other inside one term (in its order, or in any
         # order for the terms that match in free word order): a run of term words is cut elsewhere.
@@ -257,7 +262,7 @@ class ConceptVocabulary:
         lang = language or detect_language(words)
         # Latin text is tried as both English and Indonesian: titles often mix them. Kazakh text
         # borrows Russian words ("кресло", "йогурт"), so it is read as both Kazakh and Russian.
-        languages = {"ru": ("ru",), "kk": ("kk", "ru")}.get(lang, ("en", "id"))
+        languages = _READINGS.get(lang, _READINGS["en"])
         scanned: list = []
         widest: dict[int, int] = {}
         for lang in languages:
@@ -281,6 +286,169 @@ class ConceptVocabulary:
             found[concept] = one
         return self._with_broader(list(found.values()))
 
+    def tag_many(self, batch: Words, languages: list[str]) -> list[list[ConceptHit]]:
+        """``tag_words`` of each text of ``batch`` (``normalise.clause_tokens_many``), ``languages``
+        being their detected languages: the same hits, with the work done once per distinct word and
+        per distinct piece of a run of term words in the whole batch, and the rest with numpy.
+
+        >>> from matchmaker.matching.normalise import clause_tokens_many
+        >>> vocab = ConceptVocabulary.from_entries([{"concept": "teak", "en": ["teak"], "id": ["jati"]},
+        ...                                         {"concept": "table", "en": ["table"], "id": ["meja"]}])
+        >>> [[h.concept for h in hits] for hits in vocab.tag_many(clause_tokens_many(
+        ...     ["Meja makan kayu jati", "teak", "nothing"]), ["en", "en", "en"])]
+        [['table', 'teak'], ['teak'], []]
+        """
+        text_at = batch.text_of()
+        readings = [_READINGS.get(lang, _READINGS["en"]) for lang in languages]
+        hits: list[ConceptHit] = []  # the hits of the distinct pieces scanned, one after another
+        found, covers = [], []
+        for lang in LANGUAGES:
+            rank = np.array([r.index(lang) if lang in r else -1 for r in readings], dtype=np.int64)
+            read = np.flatnonzero(rank[text_at] >= 0)
+            for entries, cover in self._scan_many(batch, text_at, read, lang, hits) if len(read) else ():
+                found.append(entries + (rank[text_at[entries[0]]],))
+                covers.append(cover)
+        if not hits:
+            return [[] for _ in range(len(batch))]
+        start, size, exact, order, concept, hit, rank = (np.concatenate(column) for column in zip(*found))
+        widest = np.zeros(len(batch.words), dtype=np.int64)
+        for at, sizes in covers:
+            np.maximum.at(widest, at, sizes)
+        # The rules of tag_words: an exact term in one reading beats loose hits at its start in the
+        # other, a longer exact term beats the shorter ones inside it, excluded words name nothing,
+        # and each concept counts once per text, where it is first found (in scan order).
+        covering = widest[start]
+        kept = np.flatnonzero((covering <= size) & ((exact == 1) | (covering == 0))
+                              & ~self._excluded(batch, text_at)[start])
+        kept = kept[np.lexsort((order[kept], rank[kept], start[kept]))]
+        _, first = np.unique(text_at[start[kept]] * len(self.concepts) + concept[kept], return_index=True)
+        kept = kept[np.sort(first)]
+        return self._hits_of(hits, hit[kept], batch.clauses[start[kept]], text_at[start[kept]], len(batch))
+
+    def _scan_many(self, batch: Words, text_at: np.ndarray, read: np.ndarray, lang: str,
+                   hits: list[ConceptHit]) -> Iterator[tuple[tuple, tuple]]:
+        """``_scan_text`` in ``lang`` of the words at positions ``read`` of ``batch``, as arrays, for
+        the words scanned alone and for the longer pieces of runs: ``(start, size, exact, order,
+        concept, hit)`` for every hit (``order`` its place in its piece's scan, ``hit`` its place in
+        ``hits``, to which the distinct pieces' hits are added) and ``(position, size)`` of the
+        exact terms' cover."""
+        words, ids, distinct = batch.words, batch.ids, batch.distinct
+        needed = np.unique(ids[read])
+        codes = np.full(len(words), _INERT, dtype=np.uint8)
+        codes[read] = self._states(distinct, needed, lang)[ids[read]]
+        # The runs of _scan_text cut into their pieces: term words with only stop words between
+        # them, whose keys are linked in some term.
+        terms = np.flatnonzero(codes == _TERM)
+        numbers, linked = self._linked_numbers(lang)
+        key_of = np.full(len(distinct), -1, dtype=np.int64)
+        in_terms = np.unique(ids[terms]).tolist()
+        key_of[in_terms] = [numbers[_key(distinct[i], lang)] for i in in_terms]
+        not_stop = np.cumsum(codes != _STOP)
+        pairs = key_of[ids[terms[:-1]]] * len(numbers) + key_of[ids[terms[1:]]]
+        joined = (text_at[terms[1:]] == text_at[terms[:-1]]) & (not_stop[terms[1:] - 1] == not_stop[terms[:-1]]) \
+            & np.isin(pairs, linked)
+        first = np.flatnonzero(np.concatenate([[True], ~joined])) if len(terms) else terms
+        length = np.diff(np.append(first, len(terms)))
+        # Words scanned alone, by word; longer pieces by their words.
+        alone = np.concatenate([np.flatnonzero((codes == _LOOSE) | (codes == _SOLO)), terms[first[length == 1]]])
+        single, which = np.unique(ids[alone], return_inverse=True)
+        yield self._placed(self._scanned(map(distinct.__getitem__, single.tolist()), lang, self._single),
+                           which.reshape(-1), lambda unit, at: alone[unit] + at, hits)
+        first, terms_list = first[length > 1], terms.tolist()
+        keys = [tuple(words[p] for p in terms_list[a:b]) for a, b in zip(first.tolist(), (first + length[length > 1]).tolist())]
+        pieces = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        which = np.fromiter(map(pieces.__getitem__, keys), dtype=np.int64, count=len(keys))
+        yield self._placed(self._scanned(pieces, lang, self._piece), which, lambda unit, at: terms[first[unit] + at], hits)
+
+    @staticmethod
+    def _placed(tables: list[tuple], which: np.ndarray, place, hits: list[ConceptHit]) -> tuple[tuple, tuple]:
+        """The entries and cover of units ``tables[which]`` (see ``_scanned``) where they occur:
+        ``place(occurrence, at)`` is the position of a unit's word ``at``."""
+        offset = len(hits)
+        for table in tables:
+            hits += table[2]
+        entries = np.concatenate([t[0] for t in tables]) if tables else np.zeros((0, 5), dtype=np.int64)
+        unit, entry = _expand(which, np.array([len(t[0]) for t in tables], dtype=np.int64))
+        cover = np.concatenate([t[1] for t in tables]) if tables else np.zeros((0, 2), dtype=np.int64)
+        covered, at = _expand(which, np.array([len(t[1]) for t in tables], dtype=np.int64))
+        return (place(unit, entries[entry, 0]), *(entries[entry, k] for k in range(1, 5)), entry + offset), \
+            (place(covered, cover[at, 0]), cover[at, 1])
+
+    def _scanned(self, keys: Iterable, lang: str, scan) -> list[tuple]:
+        """``scan`` (``_single`` or ``_piece``) of each key as arrays (remembered): its entries'
+        (at, size, exact, order, concept number) and cover (at, size), and its hits."""
+        arrays, numbers = self._arrays[lang], self._concept_numbers
+        tables = []
+        for key in keys:
+            found = arrays.get(key)
+            if found is None:
+                if len(arrays) > _RUNS_KEPT:
+                    arrays.clear()
+                entries, cover = scan(key, lang)
+                found = arrays[key] = (
+                    np.array([(at, size, exact, k, numbers[hit.concept])
+                              for k, (at, size, hit, exact) in enumerate(entries)], dtype=np.int64).reshape(-1, 5),
+                    np.array(cover, dtype=np.int64).reshape(-1, 2), tuple(e[2] for e in entries))
+            tables.append(found)
+        return tables
+
+    def _states(self, distinct: list[str], needed: np.ndarray, lang: str) -> np.ndarray:
+        """``_word_state`` of the distinct words ``needed`` (others: inert), by their number."""
+        states = np.full(len(distinct), _INERT, dtype=np.uint8)
+        known_states, word_state = self._state[lang], self._word_state
+        states[needed] = [known_states[w] if w in known_states else word_state(w, lang)
+                          for w in map(distinct.__getitem__, needed.tolist())]
+        return states
+
+    def _linked_numbers(self, lang: str) -> tuple[dict[str, int], np.ndarray]:
+        """The keys of term words that stand next to another (a number each), and the pairs of
+        ``_linked`` as ``first * len(numbers) + second``, sorted."""
+        found = self._linked_arrays.get(lang)
+        if found is None:
+            numbers = {key: i for i, key in enumerate(sorted(self._joined[lang]))}
+            pairs = sorted(numbers[a] * len(numbers) + numbers[b] for a, b in self._linked[lang])
+            found = self._linked_arrays[lang] = (numbers, np.array(pairs, dtype=np.int64))
+        return found
+
+    def _excluded(self, batch: Words, text_at: np.ndarray) -> np.ndarray:
+        """Which words of the batch their text excludes (``_excluded_positions``)."""
+        excluded = np.zeros(len(batch.words), dtype=bool)
+        opening = np.array([w in _EXCLUDING_FIRST for w in batch.distinct], dtype=bool)
+        if opening.any():
+            bounds = batch.bounds.tolist()
+            for text in np.unique(text_at[opening[batch.ids]]).tolist():
+                a, b = bounds[text], bounds[text + 1]
+                excluded[[a + i for i in _excluded_positions(batch.words[a:b], batch.clauses[a:b].tolist())]] = True
+        return excluded
+
+    def _hits_of(self, hits: list[ConceptHit], hit: np.ndarray, clause: np.ndarray, text: np.ndarray,
+                 texts: int) -> list[list[ConceptHit]]:
+        """Each text's hits, ``hits[hit]`` noted in ``clause`` (one object per distinct hit, as
+        ``tag_words`` makes them), with their broader concepts."""
+        interned = self._hits
+        if len(interned) > _RUNS_KEPT:
+            interned.clear()
+        clauses = int(clause.max(initial=0)) + 1
+        pairs, which = np.unique(hit * clauses + clause, return_inverse=True)
+        made = []
+        for h, c in zip(*(p.tolist() for p in np.divmod(pairs, clauses))):
+            key = (hits[h].concept, hits[h].words, hits[h].how, c)
+            one = interned.get(key)
+            made.append(one if one is not None else interned.setdefault(key, ConceptHit(*key)))
+        flat = [made[i] for i in which.reshape(-1).tolist()]
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(text, minlength=texts))]).tolist()
+        broader = self._broader_concepts
+        return [self._with_broader(found) if not broader.isdisjoint([h.concept for h in found]) else found
+                for found in (flat[a:b] for a, b in zip(bounds, bounds[1:]))]
+
+    @cached_property
+    def _concept_numbers(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.concepts)}
+
+    @cached_property
+    def _broader_concepts(self) -> frozenset[str]:
+        return frozenset(name for name, c in self.concepts.items() if c.broader)
+
     def _scan_text(self, words: list[str], lang: str, scanned: list, widest: dict[int, int]) -> None:
         """``_scan`` of a whole text's content words in ``lang``, done on the runs that can hold a
         term; appends ``(start, size, hit, exact)`` to ``scanned`` (positions in ``words``)
@@ -288,46 +456,56 @@ class ConceptVocabulary:
 
         Most words of a listing are no term: one byte per word says what each is, and only runs of
         term words (stop words between them do not break a run, as the scan skips them) and words
-        with loose hits are looked at. A run's scan depends on its words only (no term spans a word
-        that is no term), so it is remembered."""
+        with loose hits are looked at."""
         state = self._state[lang]
         codes = list(map(state.get, words))
         if None in codes:
             codes = [self._word_state(w, lang) if c is None else c for w, c in zip(words, codes)]
-        runs, linked, singles, append = self._runs, self._linked[lang], self._singles_scanned[lang], scanned.append
+        singles, linked, append = self._singles_scanned[lang], self._linked[lang], scanned.append
         for match in _RUNS.finditer(bytes(codes)):
             a, b = match.span()
             if b - a == 1:  # most runs are one word
-                entries = singles.get(words[a])
-                if entries is None:
-                    entries = singles[words[a]] = tuple((hit, hit.how in _EXACT)
-                                                        for _, _, hit in self._scan([words[a]], lang))
-                for hit, exact in entries:
-                    append((a, 1, hit, exact))
-                    if exact and a not in widest:
-                        widest[a] = 1
-                continue
-            # Cut the run where no term can span two neighbours (their keys are never neighbours
-            # in a term, nor together in a term of free word order): the scan of each piece is
-            # that of the run, and pieces repeat across texts far more than whole runs.
-            positions = [i for i in range(a, b) if codes[i] == _TERM]
-            keys = [_key(words[i], lang) for i in positions]
-            cuts = [j for j in range(1, len(positions)) if (keys[j - 1], keys[j]) not in linked]
-            pieces = [positions[i:j] for i, j in zip([0] + cuts, cuts + [len(positions)])]
-            for positions in pieces:
-                run = (lang, tuple(words[i] for i in positions))
-                entries = runs.get(run)
-                if entries is None:
-                    if len(runs) > _RUNS_KEPT:
-                        runs.clear()
-                    entries = runs[run] = tuple((at, size, hit, hit.how in _EXACT)
-                                                for at, size, hit in self._scan(list(run[1]), lang))
+                pieces = [((a,), singles.get(words[a]) or self._single(words[a], lang))]
+            else:
+                # Cut the run where no term can span two neighbours (their keys are never neighbours
+                # in a term, nor together in a term of free word order): the scan of each piece is
+                # that of the run, and pieces repeat across texts far more than whole runs.
+                positions = [i for i in range(a, b) if codes[i] == _TERM]
+                keys = [_key(words[i], lang) for i in positions]
+                cuts = [j for j in range(1, len(positions)) if (keys[j - 1], keys[j]) not in linked]
+                pieces = [(piece, self._piece(tuple(words[i] for i in piece), lang))
+                          for piece in (positions[i:j] for i, j in zip([0] + cuts, cuts + [len(positions)]))]
+            for positions, (entries, cover) in pieces:
                 for at, size, hit, exact in entries:
                     append((positions[at], size, hit, exact))
-                    if exact:
-                        for position in positions[at:at + size]:
-                            if widest.get(position, 0) < size:
-                                widest[position] = size
+                for at, size in cover:
+                    if widest.get(positions[at], 0) < size:
+                        widest[positions[at]] = size
+
+    def _single(self, word: str, lang: str) -> tuple[tuple, tuple]:
+        """The scan of a word alone, as ``_piece`` gives it; remembered per word."""
+        found = self._singles_scanned[lang].get(word)
+        if found is None:
+            entries = tuple((0, 1, hit, hit.how in _EXACT) for _, _, hit in self._scan([word], lang))
+            found = self._singles_scanned[lang][word] = (entries, ((0, 1),) if any(e[3] for e in entries) else ())
+        return found
+
+    def _piece(self, words: tuple[str, ...], lang: str) -> tuple[tuple, tuple]:
+        """The scan of a piece of a run of term words (see ``_scan_text``), remembered per piece:
+        ``(at, size, hit, exact)`` for each hit and ``(at, size)`` for the longest exact term
+        covering each word, ``at`` counted in the piece's words."""
+        found = self._pieces.get((lang, words))
+        if found is None:
+            if len(self._pieces) > _RUNS_KEPT:
+                self._pieces.clear()
+            entries, cover = [], {}
+            for at, size, hit in self._scan(list(words), lang):
+                exact = hit.how in _EXACT
+                entries.append((at, size, hit, exact))
+                for position in range(at, at + size) if exact else ():
+                    cover[position] = max(cover.get(position, 0), size)
+            found = self._pieces[(lang, words)] = (tuple(entries), tuple(cover.items()))
+        return found
 
     def _word_state(self, word: str, lang: str) -> int:
         state = self._state[lang].get(word)
@@ -437,6 +615,16 @@ class ConceptVocabulary:
                 near = None
             self._typo_cache[(key, lang)] = near
         return self._typo_cache[(key, lang)]
+
+
+def _expand(which: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For occurrences of table rows ``which`` (row ``i`` holding ``lengths[i]`` entries, stored one
+    row after another): each (occurrence, entry) pair, as two arrays."""
+    per = lengths[which]
+    occurrence = np.repeat(np.arange(len(which), dtype=np.int64), per)
+    first = (np.cumsum(lengths) - lengths)[which]
+    entry = np.repeat(first - (np.cumsum(per) - per), per) + np.arange(int(per.sum()), dtype=np.int64)
+    return occurrence, entry
 
 
 def _excluded_positions(words: list[str], clauses: list[int]) -> set[int]:

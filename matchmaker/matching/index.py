@@ -29,9 +29,10 @@ from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
 from matchmaker.matching.profile import Profile, build_profile, default_workers, forked_map, read_in_chunks, \
     with_tokens, word_grams
+from matchmaker.matching.reading import read_slim
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
-from matchmaker.matching.text import Rows, TextModel, _QueryRow, _one, local_counts
+from matchmaker.matching.text import Rows, TextModel, _QueryRow, _one, local_counts_of
 
 __all__ = ["ProductIndex", "DemandIndex", "Obstacle"]
 
@@ -125,13 +126,9 @@ class _Read:
 def _read(records: Sequence, *, vocabulary: ConceptVocabulary, concept_column: Mapping[str, int],
           holds: bool) -> _Read:
     """Read catalogue records (``holds``: they are products, whose certificates are held)."""
-    profiles = [build_profile(r, vocabulary) for r in records]
-    words = local_counts([p.words for p in profiles], _one)
-    grams = local_counts([p.spelled for p in profiles], word_grams)
-    slim = profiles
-    for profile in slim:  # new objects of this call: their words are counted, not kept
-        object.__setattr__(profile, "words", ())
-        object.__setattr__(profile, "spelled", ())
+    slim, stems, spelled = read_slim(records, vocabulary)  # the words are counted, not kept
+    words = local_counts_of(stems.ids, stems.names, stems.text_at, stems.texts, _one)
+    grams = local_counts_of(spelled.ids, spelled.names, spelled.text_at, spelled.texts, word_grams)
     return _Read(
         slim, words, grams, _concept_matrix(slim, concept_column),
         np.array([_hs_ints(p.hs.code, 4) for p in slim], dtype=np.int32),

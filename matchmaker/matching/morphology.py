@@ -64,6 +64,7 @@ _ABBREVIATIONS = {
     "в/у": "вакуумная упаковка", "п/ф": "полуфабрикат", "в/с": "высший сорт", "т/м": "торговая марка",
 }
 _ABBREVIATION = re.compile(r"(?<![\w/])[а-яё]/[а-яё](?![\w/])")
+_SLASHED = re.compile(r"[а-яё]/[а-яё]")  # found many times faster: tells most texts have none
 
 
 def _load(name: str):
@@ -97,7 +98,7 @@ def expand_abbreviations(text: str) -> str:
     >>> expand_abbreviations("креветки с/м 40/50, говядина б/к")
     'креветки свежемороженый 40/50, говядина бескостный'
     """
-    if "/" not in text:
+    if "/" not in text or not _SLASHED.search(text):
         return text
     return _ABBREVIATION.sub(lambda m: _ABBREVIATIONS.get(m.group(0), m.group(0)), text)
 

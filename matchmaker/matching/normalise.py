@@ -13,19 +13,24 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import Stemmer
 
 from matchmaker.matching.morphology import expand_abbreviations, known, lemma
 
-__all__ = ["normalise", "tokens", "clause_tokens", "detect_language", "stem", "transliterate", "phonetic"]
+__all__ = ["normalise", "tokens", "clause_tokens", "clause_tokens_many", "Words", "detect_language",
+           "detect_languages", "stem", "transliterate", "phonetic"]
 
 _NON_WORD = re.compile(r"[^\w]+|_")
+_WORD = re.compile(r"[^\W_]+")  # what remains between _NON_WORD's matches: finding it is quicker
 # Clauses of a text: a concept's weight and HS vote depend on the clause it is named in.
 CLAUSE = re.compile(r"[;:,()\[\]\n]")
 # Put where a clause ends once the text is lower-case, so no text can hold it.
 _CLAUSE_MARK = "QCLAUSEQ"
+_TEXT_MARK = "QTEXTQ"  # the same, between the texts of a batch
 _CYRILLIC = re.compile(r"[а-я]")
 _KAZAKH = re.compile(r"[әғқңөұүһі]")
 _ALGORITHMS = {"en": "english", "id": "indonesian", "ru": "russian"}
@@ -97,6 +102,70 @@ def clause_tokens(text: str | None) -> tuple[list[str], list[int]]:
     return words, clauses
 
 
+@dataclass(frozen=True)
+class Words:
+    """The words of many texts, one after the other (``clause_tokens_many``): text ``i`` is
+    ``words[bounds[i]:bounds[i + 1]]``; ``ids`` numbers each word by its place in ``distinct`` (the
+    batch's distinct words in order of first occurrence) and ``clauses`` says which clause it is in."""
+
+    words: list[str]
+    ids: np.ndarray
+    distinct: list[str]
+    bounds: np.ndarray
+    clauses: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def text_of(self) -> np.ndarray:
+        """The text each word belongs to."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.bounds))
+
+
+def clause_tokens_many(texts: list[str]) -> Words:
+    """``clause_tokens`` of each text, as one batch: the texts are normalised together, in one pass
+    of each regex over all of them, which spares most of the per-text cost of many short texts.
+
+    >>> batch = clause_tokens_many(["Fish, frozen", "Ёлка (с/м)", ""])
+    >>> batch.words, batch.bounds.tolist(), batch.clauses.tolist(), batch.ids.tolist()
+    (['fish', 'frozen', 'елка', 'свежемороженый'], [0, 2, 4, 4], [0, 1, 0, 1], [0, 1, 2, 3])
+    """
+    # A text one pass would not read exactly (see clause_tokens) goes in already read: its words
+    # and clause marks pass through the batch's passes unchanged. Abbreviations are written out
+    # text by text: few texts have one, and no abbreviation holds or touches a clause mark.
+    joined = f" {_TEXT_MARK} ".join(
+        expand_abbreviations(text.lower().replace("ё", "е"))
+        if "Σ" not in text and unicodedata.is_normalized("NFKC", text)
+        else " ".join(_marked_words(*clause_tokens(text))) for text in texts)
+    tokens = _WORD.findall(CLAUSE.sub(f" {_CLAUSE_MARK} ", joined))
+    index = {_TEXT_MARK: 0, _CLAUSE_MARK: 1}
+    for token in dict.fromkeys(tokens):
+        index.setdefault(token, len(index))
+    ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    is_word = ids > 1
+    text_at = np.cumsum(ids == 0)
+    clause_at = np.cumsum(ids == 1)
+    # Clauses count from each text's start: the count of clause marks before its text mark.
+    first_clause = np.concatenate([[0], clause_at[ids == 0]])
+    words_at = np.flatnonzero(is_word)
+    counts = np.bincount(text_at[words_at], minlength=len(texts))
+    return Words(
+        words=[tokens[i] for i in words_at.tolist()],
+        ids=ids[words_at] - 2,
+        distinct=list(index)[2:],
+        bounds=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        clauses=clause_at[words_at] - first_clause[text_at[words_at]])
+
+
+def _marked_words(words: list[str], clauses: list[int]):
+    clause = 0
+    for word, k in zip(words, clauses):
+        while clause < k:
+            yield _CLAUSE_MARK
+            clause += 1
+        yield word
+
+
 def detect_language(words: list[str], hint: str | None = None) -> str:
     """``hint`` when given; else ``kk`` for Kazakh letters, ``ru`` for other Cyrillic, else ``id``
     or ``en`` by function words.
@@ -114,6 +183,25 @@ def detect_language(words: list[str], hint: str | None = None) -> str:
     id_votes = sum(map(STOPWORDS["id"].__contains__, words))
     en_votes = sum(map(STOPWORDS["en"].__contains__, words))
     return "id" if id_votes > en_votes else "en"
+
+
+def detect_languages(batch: Words) -> list[str]:
+    """``detect_language`` of each text of a batch, looking at each distinct word once.
+
+    >>> detect_languages(clause_tokens_many(["мясо говядины", "сиыр еті", "kursi dan meja", ""]))
+    ['ru', 'kk', 'id', 'en']
+    """
+    text_at = batch.text_of()
+
+    def per_text(flags: list) -> list[float]:
+        return np.bincount(text_at, weights=np.array(flags, dtype=np.float64)[batch.ids], minlength=len(batch)).tolist()
+
+    kazakh = per_text([_KAZAKH.search(w) is not None for w in batch.distinct])
+    cyrillic = per_text([_CYRILLIC.search(w) is not None for w in batch.distinct])
+    id_votes = per_text([w in STOPWORDS["id"] for w in batch.distinct])
+    en_votes = per_text([w in STOPWORDS["en"] for w in batch.distinct])
+    return ["kk" if kk else "ru" if ru else "id" if i > e else "en"
+            for kk, ru, i, e in zip(kazakh, cyrillic, id_votes, en_votes)]
 
 
 @lru_cache(maxsize=500_000)

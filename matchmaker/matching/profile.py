@@ -191,6 +191,11 @@ def build_profile(record: Record, vocabulary: ConceptVocabulary) -> Profile:
     language = record.language or detected
     stems, spelled = _tokens(all_words, language)
     hits = tuple(vocabulary.tag_words(words, clauses, language=detected if all_words is words else None))
+    return _profile(record, language, stems, spelled, hits, vocabulary)
+
+
+def _profile(record: Record, language: str, stems: tuple[str, ...], spelled: tuple[str, ...],
+             hits: tuple[ConceptHit, ...], vocabulary: ConceptVocabulary) -> Profile:
     named = tuple(h for h in hits if h.how != BROADER)  # HS and sector come from what is named
     if record.hs_code:
         hs = _given(record.hs_code)

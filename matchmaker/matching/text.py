@@ -34,7 +34,7 @@ from matchmaker.matching.explain import Phrase
 from matchmaker.matching.normalise import normalise, stem
 from matchmaker.matching.profile import Profile, word_grams
 
-__all__ = ["TextModel", "WORD_SHARE", "Rows", "local_counts"]
+__all__ = ["TextModel", "WORD_SHARE", "Rows", "local_counts", "local_counts_of"]
 
 WORD_SHARE = 0.5
 _BLOCKS = ("words", "grams")
@@ -212,6 +212,32 @@ def local_counts(documents: Sequence[Sequence[str]], expand: Callable[[str], tup
     tokens = {t: i for i, t in enumerate(dict.fromkeys(chain.from_iterable(documents)))}
     ids = np.fromiter(map(tokens.__getitem__, chain.from_iterable(documents)), dtype=np.int32,
                       count=sum(map(len, documents)))
+    per_document = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+    return _local_counts(list(tokens), ids, np.repeat(np.arange(len(documents), dtype=np.int32), per_document),
+                         len(documents), expand)
+
+
+def local_counts_of(ids: np.ndarray, names: Sequence[str], document_at: np.ndarray, documents: int,
+                    expand: Callable[[str], tuple[str, ...]]) -> tuple[list[str], sp.csr_matrix]:
+    """``local_counts`` of documents given as arrays: token ``i`` is ``names[ids[i]]`` and stands in
+    document ``document_at[i]`` (ascending), as ``reading.Tokens`` holds them.
+
+    >>> names, counts = local_counts_of(np.array([2, 0, 2]), ["b", "x", "a"], np.array([0, 0, 2]), 3, _one)
+    >>> names, counts.toarray().tolist() == local_counts([["a", "b"], [], ["a"]], _one)[1].toarray().tolist()
+    (['a', 'b'], True)
+    """
+    distinct, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # tokens numbered in order of first occurrence
+    rank = np.empty(len(distinct), dtype=np.int32)
+    rank[order] = np.arange(len(distinct), dtype=np.int32)
+    return _local_counts([names[i] for i in distinct[order].tolist()], rank[inverse.reshape(-1)],
+                         document_at.astype(np.int32), documents, expand)
+
+
+def _local_counts(tokens: list[str], ids: np.ndarray, document_at: np.ndarray, documents: int,
+                  expand: Callable[[str], tuple[str, ...]]) -> tuple[list[str], sp.csr_matrix]:
+    """The counts of ``local_counts``: the documents' tokens are ``tokens[ids[i]]``, numbered in order
+    of first occurrence, in documents ``document_at``."""
     expanded = [expand(t) for t in tokens]
     features = {f: i for i, f in enumerate(dict.fromkeys(chain.from_iterable(expanded)))}
     lengths = np.fromiter(map(len, expanded), dtype=np.int64, count=len(expanded))
@@ -222,10 +248,8 @@ def local_counts(documents: Sequence[Sequence[str]], expand: Callable[[str], tup
     # Counts per document of its tokens, times each token's features: a sparse product sums the
     # repeats without sorting every feature occurrence of the chunk (as building the counts from
     # one (document, feature) pair per occurrence did).
-    per_document = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
-    token_counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32),
-                                  (np.repeat(np.arange(len(documents), dtype=np.int32), per_document), ids)),
-                                 shape=(len(documents), len(tokens)))
+    token_counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), (document_at, ids)),
+                                 shape=(documents, len(tokens)))
     if len(flat) == len(features) == len(tokens) and np.array_equal(flat, np.arange(len(flat))):
         counts = token_counts  # each token is its own feature (words)
         counts.sum_duplicates()
