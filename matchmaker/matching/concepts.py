@@ -465,7 +465,11 @@ class ConceptVocabulary:
         for match in _RUNS.finditer(bytes(codes)):
             a, b = match.span()
             if b - a == 1:  # most runs are one word
-                pieces = [((a,), singles.get(words[a]) or self._single(words[a], lang))]
+                entries, cover = singles.get(words[a]) or self._single(words[a], lang)
+                for _, _, hit, exact in entries:
+                    append((a, 1, hit, exact))
+                if cover and a not in widest:
+                    widest[a] = 1
             else:
                 # Cut the run where no term can span two neighbours (their keys are never neighbours
                 # in a term, nor together in a term of free word order): the scan of each piece is
@@ -473,14 +477,13 @@ class ConceptVocabulary:
                 positions = [i for i in range(a, b) if codes[i] == _TERM]
                 keys = [_key(words[i], lang) for i in positions]
                 cuts = [j for j in range(1, len(positions)) if (keys[j - 1], keys[j]) not in linked]
-                pieces = [(piece, self._piece(tuple(words[i] for i in piece), lang))
-                          for piece in (positions[i:j] for i, j in zip([0] + cuts, cuts + [len(positions)]))]
-            for positions, (entries, cover) in pieces:
-                for at, size, hit, exact in entries:
-                    append((positions[at], size, hit, exact))
-                for at, size in cover:
-                    if widest.get(positions[at], 0) < size:
-                        widest[positions[at]] = size
+                for piece in [positions[i:j] for i, j in zip([0] + cuts, cuts + [len(positions)])]:
+                    entries, cover = self._piece(tuple(words[i] for i in piece), lang)
+                    for at, size, hit, exact in entries:
+                        append((piece[at], size, hit, exact))
+                    for at, size in cover:
+                        if widest.get(piece[at], 0) < size:
+                            widest[piece[at]] = size
 
     def _single(self, word: str, lang: str) -> tuple[tuple, tuple]:
         """The scan of a word alone, as ``_piece`` gives it; remembered per word."""
