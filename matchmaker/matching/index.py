@@ -173,6 +173,15 @@ class _Segment:
         return self.start + len(self.text)
 
 
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """``np.isin(values, ascending)`` for an ascending array of distinct values, by binary search:
+    ``isin`` sorts the large array again on every call."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
+    return ascending[at] == values
+
+
 def _best(row: np.ndarray, ok: np.ndarray, available: int, take: int) -> np.ndarray:
     """Positions of the ``take`` highest scores of ``row`` among the rows ``ok`` (``available`` of
     them), as ``np.argpartition`` over the whole row gives them: stage two's candidates.
@@ -501,12 +510,14 @@ class _Index:
         possible = self._may_agree(query, candidates, text_values)
         candidates, text_values = candidates[possible], text_values[possible]
         ranked = []
+        weights = self.weights
         for position, text_value in zip(candidates.tolist(), np.minimum(text_values, 1.0).tolist()):
-            parts = self._parts(position, query, text_value, details=False)
-            units = score_units([(value, weight) for _, value, weight, _ in parts])
-            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self._profile(position), query),
-                                                        text=parts[0][1], concepts=parts[1][1],
-                                                        vocabulary=self.vocabulary):
+            product, demand = self._pair(self._profile(position), query)
+            others = other_components(product, demand, self.vocabulary, details=False)
+            units = score_units([(text_value, weights["text"])] + [(value, weights[name])
+                                                                  for name, (value, _) in others.items()])
+            if units < _FLOOR_UNITS or not has_evidence(product, demand, text=text_value,
+                                                        concepts=others["concepts"][0], vocabulary=self.vocabulary):
                 continue
             # Figures only: the k shown are redone with their sentences (building sentences for every
             # candidate, and holding them until the sort, cost a quarter of the batch time).
@@ -524,7 +535,7 @@ class _Index:
         columns = tuple(sorted(self._concept_column[c] for c in query.concepts & self.vocabulary.products
                                if c in self._concept_column))
         if columns:
-            keep |= np.isin(positions, self._memo(("naming", columns), lambda: self._rows_naming(columns)))
+            keep |= _among(positions, self._memo(("naming", columns), lambda: self._rows_naming(columns)))
         code = query.hs.code
         if code:
             keep |= self._chapter[positions] == _hs_ints(code, 2)
@@ -535,7 +546,7 @@ class _Index:
         return keep
 
     def _rows_naming(self, columns: tuple[int, ...]) -> np.ndarray:
-        """Positions of the rows whose concepts include one of these concept columns."""
+        """Positions of the rows whose concepts include one of these concept columns, ascending."""
         found = [segment.concepts_t[list(columns)].indices + segment.start for segment in self._segments]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
