@@ -3,7 +3,8 @@ request (p50/p95), the batch's CPU, and optionally every result written out so t
 the engine can be compared byte for byte.
 
     .venv/bin/python benchmarks/one_request.py [--products 100000] [--demands 2000] [--singles 200] \
-        [--rounds 1] [--index products.idx] [--save results.jsonl | --compare results.jsonl] [--all]
+        [--rounds 1] [--index products.idx] [--no-batch] \
+        [--save results.jsonl | --compare results.jsonl] [--all]
 
 ``--all`` also ranks every request one by one (not only the first ``--singles``) and, on a
 ``DemandIndex`` of the requests, the first ``--product-lists`` products (one by one and as a batch),
@@ -95,7 +96,8 @@ def main() -> int:
           f"CPU {_percentiles(cpu)}, mean {np.mean(cpu):.2f} ms; load average {os.getloadavg()[0]:.2f}")
     if args.rounds > 1:  # each request's best round: what is left of a shared machine's noise
         best = np.array(wall).reshape(args.rounds, -1).min(axis=0).tolist()
-        print(f"  each request's best of {args.rounds} rounds, wall: {_percentiles(best)}, mean {np.mean(best):.2f} ms")
+        print(f"  each request's best of {args.rounds} rounds, wall: {_percentiles(best)}, "
+              f"mean {np.mean(best):.2f} ms")
 
     if args.all:
         lines += [_line("top", d.id, index.top(d, k=10)) for d in demands]

@@ -79,7 +79,8 @@ class Phrase:
                name: Callable[[str], str] = _plain_name) -> str:
         """The sentence, with this template and every nested one passed through ``translate`` and
         every concept through ``name``."""
-        return translate(self.template).format(**{key: _rendered(v, translate, name) for key, v in self.params.items()})
+        return translate(self.template).format(**{key: _rendered(v, translate, name)
+                                                   for key, v in self.params.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"template": str, "params": {name: value}}``, nested phrases as dicts,

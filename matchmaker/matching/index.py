@@ -450,7 +450,8 @@ class _Index:
         """What stage one multiplies the word products of segment ``i`` by: the text weight (half of
         the text value is words) over each row's norm."""
         weight = np.float32(max(self.weights["text"], _STAGE_ONE_FLOOR) * 0.5)
-        return self._memo(("text_factor", i), lambda: weight / self.text.norms(self._segments[i].text, "words"))
+        return self._memo(("text_factor", i),
+                          lambda: weight / self.text.norms(self._segments[i].text, "words"))
 
     def _stage_one(self, query: Profile, words: _QueryRow) -> np.ndarray:
         """Stage one's score of every catalogue row for one query (``words``, its row of word
@@ -503,7 +504,8 @@ class _Index:
     def _segment_of(self, position: int) -> _Segment:
         return next(s for s in self._segments if s.start <= position < s.stop)
 
-    def _proposable(self, query: Profile, candidates: np.ndarray, query_row: dict) -> list[tuple[int, str, int, float]]:
+    def _proposable(self, query: Profile, candidates: np.ndarray,
+                    query_row: dict) -> list[tuple[int, str, int, float]]:
         """Stage two on the ``candidates`` (positions) of stage one: ``(-raw units, id, position,
         text value)`` of those that reach the minimum grade and whose products agree, best first."""
         text_values = self._text_values(candidates, query_row)
@@ -517,7 +519,8 @@ class _Index:
             units = score_units([(text_value, weights["text"])] + [(value, weights[name])
                                                                   for name, (value, _) in others.items()])
             if units < _FLOOR_UNITS or not has_evidence(product, demand, text=text_value,
-                                                        concepts=others["concepts"][0], vocabulary=self.vocabulary):
+                                                        concepts=others["concepts"][0],
+                                                        vocabulary=self.vocabulary):
                 continue
             # Figures only: the k shown are redone with their sentences (building sentences for every
             # candidate, and holding them until the sort, cost a quarter of the batch time).
@@ -629,7 +632,8 @@ class _Index:
     def _search_chunk(self, records: list, k: int, progress, profiled: "_Index | None") -> Iterator:
         profiles = self._query_profiles(records, profiled)
         texts = self._query_text(profiles)
-        for record, profile, found, text in zip(records, profiles, self._rank_chunk(profiles, texts, k), texts):
+        ranked = self._rank_chunk(profiles, texts, k)
+        for record, profile, found, text in zip(records, profiles, ranked, texts):
             yield record, [self._match(profile, position, self._parts(position, profile, value), text)
                            for position, value in found]
         if progress is not None:
@@ -684,8 +688,8 @@ class _Index:
             ok &= keep
         query_row = self.text.query(query)
         take = max(self.candidates, k)
-        found = self._proposable(query, _best(self._stage_one(query, query_row["words"]), ok, int(ok.sum()), take),
-                                 query_row)
+        candidates = _best(self._stage_one(query, query_row["words"]), ok, int(ok.sum()), take)
+        found = self._proposable(query, candidates, query_row)
         return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
 
     def _explain(self, product: Product, demand: Demand) -> Explanation:

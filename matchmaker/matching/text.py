@@ -167,7 +167,8 @@ class _Block:
             for feature in self._query_columns(token, width, unseen).tolist():
                 counts[feature] = counts.get(feature, 0) + 1
         idf, unseen_idf = self.idf, self.unseen_idf
-        weights = {f: (1.0 + math.log(c)) * (float(idf[f]) if f < width else unseen_idf) for f, c in counts.items()}
+        weights = {f: (1.0 + math.log(c)) * (float(idf[f]) if f < width else unseen_idf)
+                   for f, c in counts.items()}
         squared = 0.0
         for weight in weights.values():
             squared += weight * weight

@@ -277,7 +277,8 @@ def test_one_querys_stage_one_is_the_matrix_products_to_the_bit():
     index = ProductIndex(products[:300], vocabulary=vocabulary)
     index.add(products[300:350]).add(products[350:]).remove([p.id for p in products[::9]])
     assert len(index._segments) > 1
-    queries = _random_listings(rng, vocabulary, 60, "demand") + [Demand("empty", ""), Demand("new", "xylophone zzq")]
+    queries = _random_listings(rng, vocabulary, 60, "demand") + [Demand("empty", ""),
+                                                                  Demand("new", "xylophone zzq")]
     profiles = [build_profile(q, vocabulary) for q in queries]
     expected = _stage_one_by_matrix_products(index, profiles)
     for profile, row in zip(profiles, expected):
@@ -299,6 +300,6 @@ def test_candidates_are_the_set_a_whole_row_argpartition_gives():
             row[rng.random(n) < 0.95] = 0
         ok = rng.random(n) < rng.choice([1.0, 0.9, 0.3])
         available = int(ok.sum())
-        expected = np.argpartition(-np.where(ok, row, -np.inf), min(take, available) - 1)[:min(take, available)] \
-            if available else np.zeros(0, dtype=np.int64)
-        assert sorted(_best(row, ok, available, take).tolist()) == sorted(expected.tolist())
+        taken = min(take, available)
+        expected = np.argpartition(-np.where(ok, row, -np.inf), taken - 1)[:taken] if taken else []
+        assert sorted(_best(row, ok, available, take).tolist()) == sorted(list(expected))
