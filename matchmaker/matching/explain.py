@@ -79,15 +79,8 @@ class Phrase:
                name: Callable[[str], str] = _plain_name) -> str:
         """The sentence, with this template and every nested one passed through ``translate`` and
         every concept through ``name``."""
-        def value(item: Any) -> Any:
-            if isinstance(item, Phrase):
-                return item.render(translate, name)
-            if isinstance(item, Term):
-                return name(item.concept)
-            if isinstance(item, (tuple, list)):
-                return ", ".join(str(value(part)) for part in item)
-            return item
-        return translate(self.template).format(**{key: value(v) for key, v in self.params.items()})
+        return translate(self.template).format(**{key: _rendered(v, translate, name)
+                                                   for key, v in self.params.items()})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"template": str, "params": {name: value}}``, nested phrases as dicts,
@@ -111,6 +104,17 @@ class Phrase:
                 return tuple(parse(part) for part in item)
             return item
         return cls(data["template"], {key: parse(v) for key, v in data.get("params", {}).items()})
+
+
+def _rendered(item: Any, translate: Callable[[str], str], name: Callable[[str], str]) -> Any:
+    """A phrase's value as it goes into its template (see ``Phrase.render``)."""
+    if isinstance(item, Phrase):
+        return item.render(translate, name)
+    if isinstance(item, Term):
+        return name(item.concept)
+    if isinstance(item, (tuple, list)):
+        return ", ".join([str(_rendered(part, translate, name)) for part in item])
+    return item
 
 
 NONE = Phrase(N_("none"))  # an empty list in a detail ("shared words: none")

@@ -162,7 +162,7 @@ def structured_fit(product: Product, demand: Demand, sector: str, *, focus: bool
     """
     checks = [_moq(product, demand), _capacity(product, demand), _budget(product, demand),
               _incoterms(product, demand), _corridor(product, demand, sector, focus)]
-    value = sum(v for v, _ in checks) / len(checks)
+    value = sum([v for v, _ in checks]) / len(checks)
     if not details:
         return value, ()
     return value, tuple(s if isinstance(s, Phrase) else s() for _, s in checks)

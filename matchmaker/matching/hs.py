@@ -11,7 +11,7 @@ never count as much as a given one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Sequence
 
 from matchmaker.vocabulary import N_, sector_for_hs
@@ -161,6 +161,9 @@ def _compared(level: Phrase, product: HsGuess, demand: HsGuess) -> Phrase:
                   {"level": level, "product": product.describe(), "request": demand.describe()})
 
 
+# Cached: many products carry the same code (typed, or read from the same words), and stage two
+# asks for every candidate of every query; a cached pair costs a fifth of computing it.
+@lru_cache(maxsize=65_536)
 def hs_similarity(product: HsGuess, demand: HsGuess) -> tuple[float, Phrase]:
     """1.0 same subheading, 0.75 same heading, 0.35 same chapter, times the weaker side's
     confidence in the level the two codes share.

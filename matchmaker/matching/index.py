@@ -79,17 +79,31 @@ def _hs_ints(code: str | None, digits: int) -> int:
     return int(code[:digits]) if code and len(code) >= digits else -1
 
 
+def _concept_weights(profile: Profile, concept_column: Mapping[str, int]) -> list[tuple[int, float]]:
+    """A profile's concept weights as ``(column, weight)``, scaled to unit length."""
+    weights = [(concept_column[c], w) for c, w in profile.weights.items() if c in concept_column]
+    norm = math.sqrt(sum(w * w for _, w in weights))
+    return [(c, w / norm) for c, w in weights]
+
+
 def _concept_matrix(profiles: Sequence[Profile], concept_column: Mapping[str, int]) -> sp.csr_matrix:
     """Each profile's concept weights as a unit-length row."""
     rows, cols, vals = [], [], []
     for row, p in enumerate(profiles):
-        weights = [(concept_column[c], w) for c, w in p.weights.items() if c in concept_column]
-        norm = math.sqrt(sum(w * w for _, w in weights))
+        weights = _concept_weights(p, concept_column)
         rows += [row] * len(weights)
         cols += [c for c, _ in weights]
-        vals += [w / norm for _, w in weights]
+        vals += [w for _, w in weights]
     return sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)),
                          shape=(len(profiles), max(1, len(concept_column))))
+
+
+def _concept_vector(profile: Profile, concept_column: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """One profile's row of ``_concept_matrix`` as (columns ascending, float32 values), without
+    building a matrix (that cost more than stage one's product for one query)."""
+    weights = sorted(_concept_weights(profile, concept_column))
+    return (np.array([c for c, _ in weights], dtype=np.int64),
+            np.array([w for _, w in weights], dtype=np.float32))
 
 
 @dataclass
@@ -154,6 +168,42 @@ class _Segment:
     @property
     def stop(self) -> int:
         return self.start + len(self.text)
+
+
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """``np.isin(values, ascending)`` for an ascending array of distinct values, by binary search:
+    ``isin`` sorts the large array again on every call."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
+    return ascending[at] == values
+
+
+def _best(row: np.ndarray, ok: np.ndarray, available: int, take: int) -> np.ndarray:
+    """Positions of the ``take`` highest scores of ``row`` among the rows ``ok`` (``available`` of
+    them), as ``np.argpartition`` over the whole row gives them: stage two's candidates.
+
+    Most rows score above zero (a query's common words are in most texts), so rather than
+    partitioning all of them, the scores at or above the ``take``-th best of a regular sample are
+    partitioned (each sampled row above that score is one more row above it in the whole, so the
+    best ``take`` are all there). When the ``take``-th score of the whole is shared with a row left
+    out, which of the tied rows are taken is argpartition's choice over the whole row: it is then
+    left to it, so the candidates are exactly what they always were."""
+    take = min(take, available)
+    if take == 0:
+        return np.zeros(0, dtype=np.int64)
+    step = available // (32 * take)
+    if step > 1:
+        sample = row[::step][ok[::step]]
+        if len(sample) > take:
+            floor = np.partition(sample, len(sample) - take)[len(sample) - take]
+            if floor > 0:
+                kept = np.flatnonzero((row >= floor) & ok)
+                scores = row[kept]
+                chosen = np.argpartition(-scores, take - 1)[:take]
+                if np.count_nonzero(scores >= scores[chosen].min()) == take:
+                    return kept[chosen]
+    return np.argpartition(-np.where(ok, row, -np.inf), take - 1)[:take]
 
 
 class _Index:
@@ -367,9 +417,6 @@ class _Index:
                         demand_country=self._country)
 
     # -- stage one ---------------------------------------------------------------------------
-    def _concept_rows(self, profiles: Sequence[Profile]) -> sp.csr_matrix:
-        return _concept_matrix(profiles, self._concept_column)
-
     def _memo(self, key, build):
         """A per-query array that depends only on ``key`` and the catalogue (many queries share it:
         the same certificates and country, the same HS chapter); forgotten when the catalogue changes."""
@@ -396,23 +443,35 @@ class _Index:
             fit = np.where(self._heading[rows] == heading, sure[4], fit)
         return rows, fit
 
-    def _stage_one(self, queries: Sequence[Profile], query_text: dict) -> np.ndarray:
+    def _text_factor(self, i: int) -> np.ndarray:
+        """What stage one multiplies the word products of segment ``i`` by: the text weight (half of
+        the text value is words) over each row's norm."""
+        weight = np.float32(max(self.weights["text"], _STAGE_ONE_FLOOR) * 0.5)
+        return self._memo(("text_factor", i),
+                          lambda: weight / self.text.norms(self._segments[i].text, "words"))
+
+    def _stage_one(self, query: Profile, words: _QueryRow) -> np.ndarray:
+        """Stage one's score of every catalogue row for one query (``words``, its row of word
+        TF-IDF): the word cosine, concepts and HS, each weighed.
+
+        Only the query's own features are read: the postings of its few words and concepts, as
+        columns of a small matrix whose product with the query's weights walks them in C. The sums
+        are those of the batch's sparse product (float32, each row's terms added in the order of
+        the query's features), so the scores are the same to the bit."""
         w = {n: max(self.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}
-        concepts = self._concept_rows(queries)
-        words = query_text["words"]
+        concepts, weights = _concept_vector(query, self._concept_column)
         parts = []
-        for segment in self._segments:
-            width = segment.words_t.shape[0]
-            query = words[:, :width] if words.shape[1] > width else words
-            scores = (query @ segment.words_t).toarray()
-            scores *= np.float32(w["text"] * 0.5) / self.text.norms(segment.text, "words")
-            scores += (concepts @ segment.concepts_t).toarray() * np.float32(w["concepts"])
+        for i, segment in enumerate(self._segments):
+            seen = words.indices < segment.words_t.shape[0]  # words added after this segment
+            scores = segment.words_t[words.indices[seen]].T @ words.data[seen]
+            scores *= self._text_factor(i)
+            if len(concepts):
+                scores += (segment.concepts_t[concepts].T @ weights) * np.float32(w["concepts"])
             parts.append(scores)
-        dense = np.concatenate(parts, axis=1) if parts else np.zeros((len(queries), 0), dtype=np.float32)
-        for i, query in enumerate(queries):
-            hs = self._hs_stage_one(query)
-            if hs is not None:
-                dense[i, hs[0]] += w["hs"] * hs[1]
+        dense = np.concatenate(parts) if len(parts) != 1 else parts[0]
+        hs = self._hs_stage_one(query)
+        if hs is not None:
+            dense[hs[0]] += w["hs"] * hs[1]
         return dense
 
     # -- stage two ---------------------------------------------------------------------------
@@ -422,9 +481,10 @@ class _Index:
         key = ("eligible", self._certificate_mask(query, query=True), query.record.country)
         return self._memo(key, lambda: (lambda ok: (ok, int(ok.sum())))(self._eligible(query) & self._alive))
 
-    def _rank(self, query: Profile, row: np.ndarray, query_row: dict, k: int) -> list[tuple[int, float]]:
+    def _rank(self, query: Profile, query_row: dict, k: int) -> list[tuple[int, float]]:
         ok, available = self._eligible_alive(query)
-        ranked = self._proposable(query, np.where(ok, row, -np.inf), available, query_row, k)
+        candidates = _best(self._stage_one(query, query_row["words"]), ok, available, max(self.candidates, k))
+        ranked = self._proposable(query, candidates, query_row)
         return [(position, text_value) for _, _, position, text_value in ranked[:k]]
 
     def _text_values(self, positions: np.ndarray, query_row: dict) -> np.ndarray:
@@ -441,24 +501,22 @@ class _Index:
     def _segment_of(self, position: int) -> _Segment:
         return next(s for s in self._segments if s.start <= position < s.stop)
 
-    def _proposable(self, query: Profile, row: np.ndarray, available: int, query_row: dict,
-                    k: int) -> list[tuple[int, str, int, float]]:
-        """Stage two on the best candidates of ``row`` (``available`` of its entries are not -inf):
-        ``(-raw units, id, position, text value)`` of those that reach the minimum grade and whose
-        products agree, best first."""
-        take = min(max(self.candidates, k), available)
-        if take == 0:
-            return []
-        candidates = np.argpartition(-row, take - 1)[:take]
+    def _proposable(self, query: Profile, candidates: np.ndarray,
+                    query_row: dict) -> list[tuple[int, str, int, float]]:
+        """Stage two on the ``candidates`` (positions) of stage one: ``(-raw units, id, position,
+        text value)`` of those that reach the minimum grade and whose products agree, best first."""
         text_values = self._text_values(candidates, query_row)
         possible = self._may_agree(query, candidates, text_values)
         candidates, text_values = candidates[possible], text_values[possible]
         ranked = []
+        weights = self.weights
         for position, text_value in zip(candidates.tolist(), np.minimum(text_values, 1.0).tolist()):
-            parts = self._parts(position, query, text_value, details=False)
-            units = score_units([(value, weight) for _, value, weight, _ in parts])
-            if units < _FLOOR_UNITS or not has_evidence(*self._pair(self._profile(position), query),
-                                                        text=parts[0][1], concepts=parts[1][1],
+            product, demand = self._pair(self._profile(position), query)
+            others = other_components(product, demand, self.vocabulary, details=False)
+            units = score_units([(text_value, weights["text"])] + [(value, weights[name])
+                                                                  for name, (value, _) in others.items()])
+            if units < _FLOOR_UNITS or not has_evidence(product, demand, text=text_value,
+                                                        concepts=others["concepts"][0],
                                                         vocabulary=self.vocabulary):
                 continue
             # Figures only: the k shown are redone with their sentences (building sentences for every
@@ -477,7 +535,7 @@ class _Index:
         columns = tuple(sorted(self._concept_column[c] for c in query.concepts & self.vocabulary.products
                                if c in self._concept_column))
         if columns:
-            keep |= np.isin(positions, self._memo(("naming", columns), lambda: self._rows_naming(columns)))
+            keep |= _among(positions, self._memo(("naming", columns), lambda: self._rows_naming(columns)))
         code = query.hs.code
         if code:
             keep |= self._chapter[positions] == _hs_ints(code, 2)
@@ -488,7 +546,7 @@ class _Index:
         return keep
 
     def _rows_naming(self, columns: tuple[int, ...]) -> np.ndarray:
-        """Positions of the rows whose concepts include one of these concept columns."""
+        """Positions of the rows whose concepts include one of these concept columns, ascending."""
         found = [segment.concepts_t[list(columns)].indices + segment.start for segment in self._segments]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
@@ -524,12 +582,12 @@ class _Index:
     def _obstacles(self, record) -> list[Obstacle]:
         """Partners that would be proposed but for a hard constraint, grouped by the constraint."""
         query = build_profile(record, self.vocabulary)
-        query_text = self.text.queries([query])
         blocked = ~self._eligible(query) & self._alive
-        row = np.where(blocked, self._stage_one([query], query_text)[0], -np.inf)
+        query_row = self.text.query(query)
+        candidates = _best(self._stage_one(query, query_row["words"]), blocked, int(blocked.sum()),
+                           self.candidates)
         groups: dict[tuple[str, str], list[str]] = {}
-        for _, partner, position, _ in self._proposable(query, row, int(blocked.sum()),
-                                                        next(_query_rows(query_text)), self.candidates):
+        for _, partner, position, _ in self._proposable(query, candidates, query_row):
             found = exclusions(*self._pair(self._profile(position), query))
             # No certificate brings in a buyer of the seller's own country: count it there only.
             found = [e for e in found if e.kind == "own_country"] or found
@@ -570,20 +628,24 @@ class _Index:
 
     def _search_chunk(self, records: list, k: int, progress, profiled: "_Index | None") -> Iterator:
         profiles = self._query_profiles(records, profiled)
-        query_text = self.text.queries(profiles)
-        for record, profile, found, text in zip(records, profiles, self._rank_chunk(profiles, query_text, k),
-                                                 _query_rows(query_text)):
+        texts = self._query_text(profiles)
+        ranked = self._rank_chunk(profiles, texts, k)
+        for record, profile, found, text in zip(records, profiles, ranked, texts):
             yield record, [self._match(profile, position, self._parts(position, profile, value), text)
                            for position, value in found]
         if progress is not None:
             progress(len(records))
 
-    def _rank_chunk(self, profiles: list, query_text: dict, k: int) -> list[list[tuple[int, float]]]:
+    def _query_text(self, profiles: list) -> list[dict]:
+        """Each query's row of each text block (``_query_rows``); one query's alone by ``TextModel.query``."""
+        if len(profiles) == 1:
+            return [self.text.query(profiles[0])]
+        return list(_query_rows(self.text.queries(profiles)))
+
+    def _rank_chunk(self, profiles: list, texts: list[dict], k: int) -> list[list[tuple[int, float]]]:
         """Stage one and two for a chunk of queries: each one's top ``k`` as ``(position, text
         value)``, what the matches are then built from."""
-        scores = self._stage_one(profiles, query_text)
-        return [self._rank(profile, scores[i], text, k) for i, (profile, text)
-                in enumerate(zip(profiles, _query_rows(query_text)))]
+        return [self._rank(profile, text, k) for profile, text in zip(profiles, texts)]
 
     def _search_forked(self, records: Sequence, k: int, progress, workers: int,
                        profiled: "_Index | None") -> Iterator:
@@ -592,17 +654,17 @@ class _Index:
         write here), and this process builds the matches of each chunk in order while the
         workers go on with the next ones. The queries are read here, before the fork, so their
         words are read once (not in every worker) and the workers find them in memory."""
-        for segment in self._segments:  # computed once here rather than in every worker
+        for i, segment in enumerate(self._segments):  # computed once here rather than in every worker
             for block in ("words", "grams"):
                 self.text.norms(segment.text, block)
+            self._text_factor(i)
         bounds = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
         profiles = self._query_profiles(records, profiled)
-        texts = [self.text.queries(profiles[start:stop]) for start, stop in bounds]
+        texts = [self._query_text(profiles[start:stop]) for start, stop in bounds]
         ranked = forked_map(lambda i: self._rank_chunk(profiles[slice(*bounds[i])], texts[i], k),
                             range(len(bounds)), workers)
         for (start, stop), text, found in zip(bounds, texts, ranked):
-            for record, profile, mine, row in zip(records[start:stop], profiles[start:stop], found,
-                                                  _query_rows(text)):
+            for record, profile, mine, row in zip(records[start:stop], profiles[start:stop], found, text):
                 yield record, [self._match(profile, position, self._parts(position, profile, value), row)
                                for position, value in mine]
             if progress is not None:
@@ -616,14 +678,15 @@ class _Index:
         if k < 1:
             raise ValueError("k must be at least 1")
         query = build_profile(record, self.vocabulary)
-        query_text = self.text.queries([query])
         ok = self._eligible(query) & self._alive
         if allowed is not None:
             keep = np.zeros(len(self._ids), dtype=bool)
             keep[[self._position[i] for i in allowed if i in self._position]] = True
             ok &= keep
-        row = np.where(ok, self._stage_one([query], query_text)[0], -np.inf)
-        found = self._proposable(query, row, int(ok.sum()), next(_query_rows(query_text)), k)
+        query_row = self.text.query(query)
+        take = max(self.candidates, k)
+        candidates = _best(self._stage_one(query, query_row["words"]), ok, int(ok.sum()), take)
+        found = self._proposable(query, candidates, query_row)
         return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
 
     def _explain(self, product: Product, demand: Demand) -> Explanation:
@@ -632,7 +695,7 @@ class _Index:
         if position is None or self._profile(position).record != catalogue:
             raise ValueError(f"{catalogue.id!r} is not in this index")
         query_profile = build_profile(query, self.vocabulary)
-        query_row = next(_query_rows(self.text.queries([query_profile])))
+        query_row = self.text.query(query_profile)
         text_value = min(1.0, float(self._text_values(np.array([position]), query_row)[0]))
         parts = self._parts(position, query_profile, text_value)
         broken = exclusions(*self._pair(self._profile(position), query_profile))

@@ -240,3 +240,66 @@ def test_top_many_with_the_queries_own_index_gives_the_same_matches(tiny_vocabul
         reads.clear()
         assert list(catalogue.top_many(queries[:20], k=5, profiled=other)) == plain[:20]
         assert len(reads) == 20
+
+
+def _stage_one_by_matrix_products(index, profiles) -> np.ndarray:
+    """Stage one as the batch's sparse matrix products compute it (the definition the one-query
+    path must equal to the bit)."""
+    from matchmaker.matching.index import _STAGE_ONE_FLOOR, _concept_matrix
+
+    w = {n: max(index.weights[n], _STAGE_ONE_FLOOR) for n in ("text", "concepts", "hs")}
+    concepts = _concept_matrix(profiles, index._concept_column)
+    words = index.text.queries(profiles)["words"]
+    parts = []
+    for segment in index._segments:
+        width = segment.words_t.shape[0]
+        query = words[:, :width] if words.shape[1] > width else words
+        scores = (query @ segment.words_t).toarray()
+        scores *= np.float32(w["text"] * 0.5) / index.text.norms(segment.text, "words")
+        scores += (concepts @ segment.concepts_t).toarray() * np.float32(w["concepts"])
+        parts.append(scores)
+    dense = np.concatenate(parts, axis=1)
+    for i, query in enumerate(profiles):
+        hs = index._hs_stage_one(query)
+        if hs is not None:
+            dense[i, hs[0]] += w["hs"] * hs[1]
+    return dense
+
+
+def test_one_querys_stage_one_is_the_matrix_products_to_the_bit():
+    """Segments added later (narrower word lists), removed rows, unseen words, empty texts."""
+    from matchmaker.matching import default_vocabulary
+    from matchmaker.matching.profile import build_profile
+
+    vocabulary = default_vocabulary()
+    rng = random.Random(3)
+    products = _random_listings(rng, vocabulary, 400, "product")
+    index = ProductIndex(products[:300], vocabulary=vocabulary)
+    index.add(products[300:350]).add(products[350:]).remove([p.id for p in products[::9]])
+    assert len(index._segments) > 1
+    queries = _random_listings(rng, vocabulary, 60, "demand") + [Demand("empty", ""),
+                                                                  Demand("new", "xylophone zzq")]
+    profiles = [build_profile(q, vocabulary) for q in queries]
+    expected = _stage_one_by_matrix_products(index, profiles)
+    for profile, row in zip(profiles, expected):
+        found = index._stage_one(profile, index.text.query(profile)["words"])
+        assert found.dtype == np.float32 and np.array_equal(found, row)
+
+
+def test_candidates_are_the_set_a_whole_row_argpartition_gives():
+    """Sampled partitions where the edge is clear, the whole row's argpartition where it is tied."""
+    from matchmaker.matching.index import _best
+
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n, take = int(rng.integers(1, 3000)), int(rng.integers(1, 40))
+        row = rng.random(n).astype(np.float32)
+        if trial % 3 == 0:  # few distinct scores: ties at the edge
+            row = np.round(row * 20) / 20
+        if trial % 5 == 0:  # most rows score nothing
+            row[rng.random(n) < 0.95] = 0
+        ok = rng.random(n) < rng.choice([1.0, 0.9, 0.3])
+        available = int(ok.sum())
+        taken = min(take, available)
+        expected = np.argpartition(-np.where(ok, row, -np.inf), taken - 1)[:taken] if taken else []
+        assert sorted(_best(row, ok, available, take).tolist()) == sorted(list(expected))

@@ -51,6 +51,13 @@ def assert_same_rows(found: sp.csr_matrix, expected: sp.csr_matrix) -> None:
     assert np.array_equal(found.data, expected.data)  # bit for bit, not approximately
 
 
+def assert_same_row(found, expected: sp.csr_matrix) -> None:
+    """``found``, one query's row (``_QueryRow``), is the only row of ``expected``, bit for bit."""
+    assert found.indices.dtype == np.int32 and found.data.dtype == np.float32
+    assert np.array_equal(found.indices, expected.indices)
+    assert np.array_equal(found.data, expected.data)
+
+
 UNSEEN = ["xylophone", "квазар", "zzzq", "12345", "bambu", "ёлочный", "a", "jatijati"]
 
 
@@ -86,6 +93,8 @@ def test_query_rows_equal_the_plain_loop(tiny_vocabulary, built):
     for name, block in model.blocks.items():
         width = len(block.names)
         assert_same_rows(block.queries(documents[name]), reference_queries(block, documents[name]))
+        for document in documents[name]:  # one query alone, by its own loop
+            assert_same_row(block.query(document), reference_queries(block, [document]))
         assert len(block.names) == width  # a query gives no feature a column
     for name, rows in model.queries(queries).items():
         assert_same_rows(rows, reference_queries(model.blocks[name], [
@@ -101,6 +110,7 @@ def test_no_query_and_an_empty_catalogue():
     model = TextModel()
     for block in model.blocks.values():
         assert block.queries([]).shape == (0, 0)
+        assert_same_row(block.query(("teak",)), reference_queries(block, [("teak",)]))
         assert_same_rows(block.queries([("teak",), ()]), reference_queries(block, [("teak",), ()]))
 
 
