@@ -447,7 +447,7 @@ class _Index:
         """What stage one multiplies the word products of segment ``i`` by: the text weight (half of
         the text value is words) over each row's norm."""
         weight = np.float32(max(self.weights["text"], _STAGE_ONE_FLOOR) * 0.5)
-        return self._memo(("text_factor", i),
+        return self._memo(("text_factor", i, float(weight)),  # weights may be set after a load
                           lambda: weight / self.text.norms(self._segments[i].text, "words"))
 
     def _stage_one(self, query: Profile, words: _QueryRow) -> np.ndarray:
