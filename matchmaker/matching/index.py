@@ -423,7 +423,7 @@ class _Index:
         cached = self.__dict__.setdefault("_cached", {})
         found = cached.get(key)
         if found is None:
-            if len(cached) > 1024:
+            if len(cached) > 4096:  # a list of rows per product concept is kept among them
                 cached.clear()
             found = cached[key] = build()
         return found
@@ -532,10 +532,11 @@ class _Index:
         evidence is kept, so ranking only these is exact; it spares stage two's per-pair work for
         the rest, most of a side when a save ranks all of it to find the lists it can enter."""
         keep = np.minimum(text_values, 1.0) >= STRONG_TEXT
-        columns = tuple(sorted(self._concept_column[c] for c in query.concepts & self.vocabulary.products
-                               if c in self._concept_column))
-        if columns:
-            keep |= _among(positions, self._memo(("naming", columns), lambda: self._rows_naming(columns)))
+        # One remembered list of rows per concept, not per set of concepts: queries rarely share
+        # their whole set, and merging the lists afresh cost stage two a millisecond per query.
+        for column in sorted(self._concept_column[c] for c in query.concepts & self.vocabulary.products
+                             if c in self._concept_column):
+            keep |= _among(positions, self._memo(("naming", column), lambda: self._rows_naming(column)))
         code = query.hs.code
         if code:
             keep |= self._chapter[positions] == _hs_ints(code, 2)
@@ -545,9 +546,9 @@ class _Index:
                 keep |= (self._hs_confidence[positions] < 1.0) & (self._chapter[positions] >= 0)
         return keep
 
-    def _rows_naming(self, columns: tuple[int, ...]) -> np.ndarray:
-        """Positions of the rows whose concepts include one of these concept columns, ascending."""
-        found = [segment.concepts_t[list(columns)].indices + segment.start for segment in self._segments]
+    def _rows_naming(self, column: int) -> np.ndarray:
+        """Positions of the rows whose concepts include this concept column, ascending."""
+        found = [segment.concepts_t[[column]].indices + segment.start for segment in self._segments]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def _parts(self, position: int, query: Profile, text_value: float, *, details: bool = True) -> list:
