@@ -679,14 +679,15 @@ class _Index:
         if k < 1:
             raise ValueError("k must be at least 1")
         query = build_profile(record, self.vocabulary)
-        ok = self._eligible(query) & self._alive
+        ok, available = self._eligible_alive(query)
         if allowed is not None:
             keep = np.zeros(len(self._ids), dtype=bool)
-            keep[[self._position[i] for i in allowed if i in self._position]] = True
-            ok &= keep
+            keep[[p for p in map(self._position.get, allowed) if p is not None]] = True
+            ok = ok & keep  # a new array: ``ok`` is shared by every query like this one
+            available = int(ok.sum())
         query_row = self.text.query(query)
         take = max(self.candidates, k)
-        candidates = _best(self._stage_one(query, query_row["words"]), ok, int(ok.sum()), take)
+        candidates = _best(self._stage_one(query, query_row["words"]), ok, available, take)
         found = self._proposable(query, candidates, query_row)
         return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
 

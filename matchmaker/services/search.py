@@ -287,8 +287,15 @@ class _Tally:
     """
 
     def __init__(self, rows):
-        self.rows = [(sector, chapter, country, bool(verified), frozenset(json.loads(certs or "[]")),
-                      frozenset(json.loads(incoterms or "[]")), bool(moq_ok), n)
+        codes: dict[str | None, frozenset[str]] = {}  # a few distinct lists recur in every row
+
+        def read(text: str | None) -> frozenset[str]:
+            found = codes.get(text)
+            if found is None:
+                found = codes[text] = frozenset(json.loads(text or "[]"))
+            return found
+
+        self.rows = [(sector, chapter, country, bool(verified), read(certs), read(incoterms), bool(moq_ok), n)
                      for sector, chapter, country, verified, certs, incoterms, moq_ok, n in rows]
 
     @staticmethod
@@ -539,7 +546,8 @@ def suggest(snap: Snapshot, text: str) -> str | None:
     for i, word in enumerate(words):
         if len(word) < 4 or word in known or word.isdigit():
             continue
-        best = process.extractOne(word, snap.terms, scorer=fuzz.ratio, score_cutoff=_SUGGESTION_CUTOFF)
+        best = process.extractOne(word, snap.terms_near(len(word), _SUGGESTION_CUTOFF), scorer=fuzz.ratio,
+                                  score_cutoff=_SUGGESTION_CUTOFF)
         if best is not None:
             words[i], changed = best[0], True
     return " ".join(words) if changed else None

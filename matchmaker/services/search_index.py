@@ -26,6 +26,7 @@ from matchmaker.matching import Demand, Product
 from matchmaker.matching.concepts import default_vocabulary
 from matchmaker.matching.index import CANDIDATES
 from matchmaker.matching.normalise import normalise
+from matchmaker.matching.once import built_once
 from matchmaker.models import BuyingRequest, Organisation, ProductProfile
 from matchmaker.services import index_store
 from matchmaker.vocabulary import TITLE_MAX
@@ -59,6 +60,7 @@ class Snapshot:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _terms: tuple[str, ...] | None = None
     _known: frozenset[str] | None = None
+    _near: dict = field(default_factory=dict)
     _organisations: tuple | None = None
 
     @contextmanager
@@ -108,6 +110,20 @@ class Snapshot:
                 self._terms = tuple(sorted(self.store.terms(session, self.side)))
         return self._terms
 
+    def terms_near(self, length: int, similarity: float) -> tuple[str, ...]:
+        """The catalogue's words (in :attr:`terms`' order) that could be at least ``similarity``
+        (0..100, rapidfuzz's ``ratio``) like a word of ``length`` letters: the ratio is at most
+        200 * shorter / (sum of lengths), so much shorter or longer words never reach it and are
+        not compared (remembered per length; one more letter either way for rounding)."""
+        share = similarity / 200
+        key = (length, similarity)
+        found = self._near.get(key)
+        if found is None:
+            shortest = int(length * share / (1 - share)) - 1
+            longest = int(length * (1 - share) / share) + 1
+            found = self._near[key] = tuple(t for t in self.terms if shortest <= len(t) <= longest)
+        return found
+
     @property
     def known(self) -> frozenset[str]:
         """The catalogue's words as a set (a word the catalogue knows is never "corrected")."""
@@ -153,7 +169,7 @@ def rank(index, side: str, text: str, *, k: int | None = None,
     record = Demand if side == "products" else Product
     query = record(id="search", title=title, description=description)
     k = min(DEPTH if k is None else k, len(index))
-    ids = None if allowed is None else [str(i) for i in allowed]
+    ids = None if allowed is None else list(map(str, allowed))
     return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=ids)]
 
 
@@ -173,20 +189,26 @@ class Catalogue:
 
     @classmethod
     def read(cls, session: Session) -> "Catalogue":
-        from matchmaker.models import CatalogueChange, WeightVersion
-
         # One round trip (each search used to make six): the active weights are known by their row,
         # read in full only the first time that row is seen (a saved weight version never changes).
-        latest = select(func.coalesce(func.max(CatalogueChange.seq), 0)).scalar_subquery()
-        count = select(func.count(Organisation.id)).scalar_subquery()
-        versions = select(func.sum(Organisation.version)).scalar_subquery()
-        active = select(WeightVersion.id).where(WeightVersion.active == True)  # noqa: E712
-        active = active.order_by(WeightVersion.id.desc()).limit(1)
-        row = {name: select(column).where(WeightVersion.id == active.scalar_subquery()).scalar_subquery()
-               for name, column in (("name", WeightVersion.name), ("at", WeightVersion.created_at))}
-        position, count, versions, name, at = session.exec(select(latest, count, versions, row["name"],
-                                                                  row["at"])).one()
+        position, count, versions, name, at = session.exec(_catalogue_statement()).one()
         return cls(position, (str(count), str(versions)), _weights(session, name, at))
+
+
+@built_once
+def _catalogue_statement():
+    """What :meth:`Catalogue.read` asks, built once: it has no parameters, and building it (and
+    its cache key) anew cost more of a search's time than the database took to answer it."""
+    from matchmaker.models import CatalogueChange, WeightVersion
+
+    latest = select(func.coalesce(func.max(CatalogueChange.seq), 0)).scalar_subquery()
+    count = select(func.count(Organisation.id)).scalar_subquery()
+    versions = select(func.sum(Organisation.version)).scalar_subquery()
+    active = select(WeightVersion.id).where(WeightVersion.active == True)  # noqa: E712
+    active = active.order_by(WeightVersion.id.desc()).limit(1)
+    row = {name: select(column).where(WeightVersion.id == active.scalar_subquery()).scalar_subquery()
+           for name, column in (("name", WeightVersion.name), ("at", WeightVersion.created_at))}
+    return select(latest, count, versions, row["name"], row["at"])
 
 
 _weights_seen: dict[tuple, Any] = {}
