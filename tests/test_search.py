@@ -96,6 +96,25 @@ def test_no_results_offer_a_word_of_the_catalogue(app, demo, client):
     assert "Did you mean" in page and "q=mahogany" in page
 
 
+def test_did_you_mean_skips_only_words_that_cannot_be_close_enough():
+    """Comparing only words of a possible length picks the same word as comparing them all."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    rng = random.Random(3)
+    letters = "aeiourstnlkmb"
+    terms = tuple(sorted({"".join(rng.choice(letters) for _ in range(rng.randint(2, 16))) for _ in range(3000)}))
+    snap = search_index.Snapshot(("test",), "products", _terms=terms)
+    for _ in range(300):
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(4, 14)))
+        near = snap.terms_near(len(word), 75)
+        assert len(near) < len(terms)
+        best = process.extractOne(word, near, scorer=fuzz.ratio, score_cutoff=75)
+        assert (best or (None,))[:2] == (process.extractOne(word, terms, scorer=fuzz.ratio, score_cutoff=75)
+                                         or (None,))[:2]
+
+
 def test_facets_narrow_with_the_counts_they_show(app, make):
     exporter, producer = make.organisation(country="ID", verified=True), make.organisation(country="KZ", kind="producer")
     make.product(exporter, title="Teak dining chair", certifications=["svlk"], moq=10, incoterms=["FOB"])
