@@ -174,10 +174,20 @@ class BuyingRequest(SQLModel, table=True):
         return self.organisation.country
 
 
+UNRANKED_PROPOSAL = "status = 'proposed' AND rank_for_request IS NULL AND rank_for_product IS NULL"
+
+
 class Match(SQLModel, table=True):
     """A proposed pairing of a product and a request; curators move it through its statuses."""
 
-    __table_args__ = (UniqueConstraint("product_id", "request_id"),)
+    __table_args__ = (
+        UniqueConstraint("product_id", "request_id"),
+        # Proposals stored before matches kept their ranks, which every refresh looks for first: an
+        # index of those rows alone (none, once a rematch has run) answers at once, where the look
+        # read the whole table (0.7 s of each save's matching at a million stored matches).
+        Index("ix_match_unranked_proposal", "id", postgresql_where=text(UNRANKED_PROPOSAL),
+              sqlite_where=text(UNRANKED_PROPOSAL)),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     product_id: int = Field(foreign_key="product_profile.id", index=True)

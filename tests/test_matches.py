@@ -174,6 +174,28 @@ def test_rematch_command_reports_what_it_stored(runner, make):
     assert re.search(r"\d+ matches stored for 2 products and 1 requests", result.output)
 
 
+def test_a_proposal_stored_without_ranks_makes_the_next_save_rematch_everything(runner, make, db, app):
+    """Proposals from before matches kept their ranks (found through a partial index): the next
+    refresh cannot tell which lists hold them, so it redoes them all and ranks every one."""
+    from matchmaker.services import matches
+
+    _, teak, cloth, buyer_org, _ = _setup_catalogue(make)
+    request = make.request(buyer_org, title="Teak dining furniture for hotels")
+    assert runner.invoke(args=["rematch"]).exit_code == 0
+    ranked = {(m.product_id, m.request_id): (m.rank_for_request, m.rank_for_product, m.score) for m in _matches(db)}
+    legacy = _matches(db, product_id=teak.id, request_id=request.id)[0]
+    legacy.rank_for_request = legacy.rank_for_product = None
+    legacy.score = 0.01
+    db.add(legacy)
+    db.commit()
+    with app.app_context():
+        assert matches._has_unranked_proposals(db)
+        matches.refresh(db, products=[cloth.id])  # a change that does not touch the legacy pair
+        assert not matches._has_unranked_proposals(db)
+    assert {(m.product_id, m.request_id): (m.rank_for_request, m.rank_for_product, m.score)
+            for m in _matches(db)} == ranked
+
+
 def test_a_request_without_hs_code_is_filed_under_the_sector_its_words_name(client, auth, make, db):
     buyer_org = make.organisation(kind="buyer", country="KZ")
     buyer = make.user(buyer_org)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
 from flask import current_app, has_app_context
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlmodel import Session, col, delete, func, select
@@ -41,7 +42,8 @@ from sqlmodel import Session, col, delete, func, select
 from matchmaker.db import in_chunks, transaction
 from matchmaker.matching import Demand, Product
 from matchmaker.matching import Match as Found
-from matchmaker.models import BuyingRequest, Match, MatchingBacklog, Organisation, ProductProfile, utcnow
+from matchmaker.models import (UNRANKED_PROPOSAL, BuyingRequest, Match, MatchingBacklog, Organisation,
+                               ProductProfile, utcnow)
 from matchmaker.services import changes, index_store
 from matchmaker.services import weights as weight_versions
 
@@ -306,9 +308,10 @@ def _holders(session: Session, side: str, changed: set[int]) -> set[int]:
 
 
 def _has_unranked_proposals(session: Session) -> bool:
-    # Stored before matches kept their ranks (see the migration): their provenance is unknown.
-    unranked = select(Match.id).where(Match.status == PROPOSED, col(Match.rank_for_request).is_(None),
-                                      col(Match.rank_for_product).is_(None))
+    # Stored before matches kept their ranks (see the migration): their provenance is unknown. The
+    # condition is the partial index's own text, not bound values, so the planner always sees that
+    # the index holds exactly these rows (a generic plan of ``status = $1`` could not use it).
+    unranked = select(Match.id).where(text(UNRANKED_PROPOSAL))
     return session.exec(unranked.limit(1)).first() is not None
 
 
