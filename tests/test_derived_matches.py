@@ -324,6 +324,33 @@ def test_an_import_owes_its_lists_and_the_job_works_them_off_in_slices(app, make
     assert incremental == _stored(db)
 
 
+def test_a_run_starts_working_the_backlog_at_the_pace_of_the_last_run(app, monkeypatch):
+    """Slices follow the machine's pace across runs: a run that starts while the last one found
+    slices slow does not take MATCH_BACKLOG_SLICE lists at once (a save would wait behind them)."""
+    import time
+
+    app.config.update(MATCH_BACKLOG_SLICE=128, MATCH_BACKLOG_SLICE_S=0.05)
+    limits, owed = [], [2]
+
+    def slow_slice(session, *, limit):  # 0.2 s a slice whatever its size: four times too slow
+        limits.append(limit)
+        time.sleep(0.2)
+        owed[0] -= 1
+        return limit if owed[0] >= 0 else 0
+
+    monkeypatch.setattr(matches, "work_backlog", slow_slice)
+    monkeypatch.setattr(matches, "backlog_waiting", lambda session: 1)
+    monkeypatch.setattr(jobs, "_match_logged", lambda engine: 0)
+    monkeypatch.setattr(jobs, "_slice_sizes", {})
+    engine = app.extensions["db_engine"]
+    with app.app_context():
+        jobs.run_matching(engine)  # 128 lists in 0.2 s: the next slice is a quarter of it, or less
+        first_run, owed[0] = list(limits), 1
+        jobs.run_matching(engine)
+    assert first_run[0] == 128 and first_run[1] <= 32
+    assert limits[len(first_run)] == first_run[-1] <= 32  # the second run goes on at that pace
+
+
 def test_a_save_during_an_import_is_matched_before_the_next_slice(app, make, db, slices):
     products = _import_with_a_backlog(app, make, db)
     engine = app.extensions["db_engine"]

@@ -97,8 +97,11 @@ def run_matching(engine: Engine) -> int:
         if not matches.backlog_waiting(session):
             return count
     deadline = time.monotonic() + float(config.get("MATCHING_RUN_BUDGET_S", 300))
-    size = int(config.get("MATCH_BACKLOG_SLICE", 128))
     seconds = float(config.get("MATCH_BACKLOG_SLICE_S", 0))
+    # The first slice follows the pace of the last run's slices: starting every run again at
+    # MATCH_BACKLOG_SLICE lists held a save made just after it for several seconds.
+    size = _slice_sizes.get(str(engine.url)) if seconds > 0 else None
+    size = size or int(config.get("MATCH_BACKLOG_SLICE", 128))
     while not stopping.is_set() and time.monotonic() < deadline:
         with matching_lock(engine):
             count += _match_logged(engine)  # a save made during the last slice comes first
@@ -109,8 +112,12 @@ def run_matching(engine: Engine) -> int:
             break
         count += done
         log.info("matching: %d owed lists redone", done)
-        size = next_slice(size, done=done, took=time.monotonic() - started, seconds=seconds)
+        size = _slice_sizes[str(engine.url)] = next_slice(size, done=done, took=time.monotonic() - started,
+                                                          seconds=seconds)
     return count
+
+
+_slice_sizes: dict[str, int] = {}  # database -> the size of the next slice of the backlog
 
 
 def next_slice(size: int, *, done: int, took: float, seconds: float) -> int:
