@@ -78,8 +78,9 @@ class Config:
     MATCH_REFRESH_ALL_SHARE = float(os.environ.get("MATCH_REFRESH_ALL_SHARE") or 0.1)
     MATCH_REFRESH_ENTERING_UP_TO = int(os.environ.get("MATCH_REFRESH_ENTERING_UP_TO") or 100)
     # A change that asks for more lists of one side than this (an import) leaves them in the backlog,
-    # which the job works through in slices, matching newer saves before each slice: the first slice
-    # has MATCH_BACKLOG_SLICE lists, later ones as many as take about MATCH_BACKLOG_SLICE_S seconds
+    # which the job works through in slices, matching newer saves before each slice: the process's
+    # first slice has MATCH_BACKLOG_SLICE lists, later ones (next runs' too) as many as take about
+    # MATCH_BACKLOG_SLICE_S seconds
     # (0: always MATCH_BACKLOG_SLICE). One run works at most MATCHING_RUN_BUDGET_S seconds on it.
     MATCH_BACKLOG_FROM = int(os.environ.get("MATCH_BACKLOG_FROM") or 2000)
     # ... and so do the lists of items a change did not touch, past this many (a popular new request
