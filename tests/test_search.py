@@ -96,6 +96,17 @@ def test_no_results_offer_a_word_of_the_catalogue(app, demo, client):
     assert "Did you mean" in page and "q=mahogany" in page
 
 
+def test_a_company_name_is_not_corrected_into_a_catalogue_word(app, make):
+    """A supplier's name that the facets leave out finds nothing, and "did you mean" does not turn
+    it into a word of the catalogue: the name is not a typo."""
+    maker = make.organisation(country="ID", name="Teakwod Trading")
+    make.product(maker, title="Teakwood garden chair", description="Solid teakwood, oiled.")
+    assert run(app, query="teakwod").page.total == 1  # the company's own product
+    assert run(app, query="teakwood gardn chair", filters=Filters(country="KZ")).page.total == 0
+    assert run(app, query="teakwod trading", filters=Filters(country="KZ")).suggestion is None
+    assert run(app, query="teakwud", filters=Filters(country="KZ")).suggestion == "teakwood"  # a typo
+
+
 def test_did_you_mean_skips_only_words_that_cannot_be_close_enough():
     """Comparing only words of a possible length picks the same word as comparing them all."""
     import random
@@ -290,7 +301,7 @@ def test_search_ranks_exactly_as_matching_does():
             [(int(m.product_id), m.score) for m in public]
 
     # Facets narrow the engine's own ranking: only allowed items, best first among them.
-    narrowed = search_index.rank(index, "products", "мебель из тика", allowed=frozenset({3, 5}))
+    narrowed = search_index.rank(index, "products", "мебель из тика", allowed=frozenset({"3", "5"}))
     assert narrowed and {r.item_id for r in narrowed} <= {3, 5}
     assert [r.score for r in narrowed] == sorted((r.score for r in narrowed), reverse=True)
 

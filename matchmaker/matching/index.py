@@ -12,6 +12,8 @@ learns which relevant partners a missing certificate keeps away.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime, timezone
@@ -41,6 +43,8 @@ CANDIDATES = 75       # stage two looks at this many per query: on quality.py's 
 CHUNK = 64            # queries per stage-one matrix product: 64 x 100,000 floats stay ~25 MB
 _STAGE_ONE_FLOOR = 0.02  # keep every stage-one signal alive even if a caller weighs it 0
 _FLOOR_UNITS = raw_floor_units(1000)
+_MASKS_KEPT = 16      # masks of sets of ids (search facets) remembered until the catalogue changes
+_masks_lock = threading.Lock()
 PARALLEL_QUERIES_FROM = 512  # a list of this many queries is ranked in forked worker processes  # raw score (thousandths, as score_units) of the minimum grade
 
 
@@ -675,21 +679,42 @@ class _Index:
         """``(id, grade)`` of the ``k`` best eligible catalogue items for one query, best first: the
         same candidates, evidence gate and minimum grade as :meth:`top`, without writing explanations
         (what search shows). ``allowed`` keeps the ranking to those catalogue ids (a search's facets),
-        so a narrow filter still gets the best ``k`` of its own items."""
+        so a narrow filter still gets the best ``k`` of its own items. A ``frozenset`` of ids is
+        read once until the catalogue changes (a facet asked again allows the same ids)."""
         if k < 1:
             raise ValueError("k must be at least 1")
         query = build_profile(record, self.vocabulary)
         ok, available = self._eligible_alive(query)
         if allowed is not None:
-            keep = np.zeros(len(self._ids), dtype=bool)
-            keep[[p for p in map(self._position.get, allowed) if p is not None]] = True
-            ok = ok & keep  # a new array: ``ok`` is shared by every query like this one
+            ok = ok & self._rows_of(allowed)  # a new array: ``ok`` is shared by every query like this one
             available = int(ok.sum())
         query_row = self.text.query(query)
         take = max(self.candidates, k)
         candidates = _best(self._stage_one(query, query_row["words"]), ok, available, take)
         found = self._proposable(query, candidates, query_row)
         return [(item_id, round(grade(-units / 1000), 2)) for units, item_id, _, _ in found[:k]]
+
+    def _rows_of(self, ids: Iterable[str]) -> np.ndarray:
+        """A mask of the rows of these ids; the masks of the last few sets of ids are remembered
+        (a broad facet allows tens of thousands: looking each up took longer than the ranking)."""
+        def mask() -> np.ndarray:
+            keep = np.zeros(len(self._ids), dtype=bool)
+            keep[[p for p in map(self._position.get, ids) if p is not None]] = True
+            return keep
+        if not isinstance(ids, frozenset):
+            return mask()
+        kept = self._memo("masks of ids", OrderedDict)
+        with _masks_lock:  # request threads share one index
+            found = kept.get(ids)
+            if found is not None:
+                kept.move_to_end(ids)
+                return found
+        found = mask()
+        with _masks_lock:
+            kept[ids] = found
+            while len(kept) > _MASKS_KEPT:
+                kept.popitem(last=False)
+        return found
 
     def _explain(self, product: Product, demand: Demand) -> Explanation:
         catalogue, query = (product, demand) if self._products_are_catalogue else (demand, product)

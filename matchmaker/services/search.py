@@ -183,21 +183,22 @@ def _narrow(session: Session, side: str, matched: _Query, filters: Filters, tall
     return replace(matched, condition=condition, ranked=ranked)
 
 
-_ALLOWED_KEPT = 8  # a broad facet allows most of the catalogue: tens of thousands of ids each
+_ALLOWED_KEPT = 16  # a broad facet allows most of the catalogue: tens of thousands of ids each
 _allowed_ids: OrderedDict = OrderedDict()
 
 
-def _allowed(session: Session, side: str, filters: Filters, catalogue: search_index.Catalogue) -> frozenset[int]:
-    """The published items the facets allow, remembered per catalogue version: reading them took
-    most of a narrowed search (a country facet allows half the catalogue)."""
+def _allowed(session: Session, side: str, filters: Filters, catalogue: search_index.Catalogue) -> frozenset[str]:
+    """The published items the facets allow, as the engine's ids, remembered per catalogue version:
+    reading them took most of a narrowed search (a country facet allows half the catalogue). The
+    same set each time, so the engine finds its rows in its own memory too."""
     key = (str(session.get_bind().url), side, search_index.version(session, side, catalogue), filters)
     with _tallies_lock:
         if key in _allowed_ids:
             _allowed_ids.move_to_end(key)
             return _allowed_ids[key]
     model = MODELS[side]
-    found = frozenset(session.exec(select(model.id).join(Organisation).where(
-        *_conditions(side, _ANY, filters))).all())
+    found = frozenset(map(str, session.exec(select(model.id).join(Organisation).where(
+        *_conditions(side, _ANY, filters))).all()))
     with _tallies_lock:
         _allowed_ids[key] = found
         while len(_allowed_ids) > _ALLOWED_KEPT:

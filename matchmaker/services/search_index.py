@@ -76,9 +76,9 @@ class Snapshot:
         """The engine index (read its ``vocabulary``; rank through :meth:`rank`)."""
         return self.store.sides[self.side].index if self.store is not None else _NoIndex()
 
-    def rank(self, text: str, *, allowed: frozenset[int] | None = None) -> list[Ranked]:
-        """The engine's ranking for a query text, among the ``allowed`` item ids (the facets' choice,
-        from the database) when given; remembered for the next page or sort."""
+    def rank(self, text: str, *, allowed: frozenset[str] | None = None) -> list[Ranked]:
+        """The engine's ranking for a query text, among the ``allowed`` items (the facets' choice,
+        from the database, as the engine's ids) when given; remembered for the next page or sort."""
         key = (normalise(text), allowed)
         with self._lock:
             if key in self._ranked:
@@ -126,9 +126,10 @@ class Snapshot:
 
     @property
     def known(self) -> frozenset[str]:
-        """The catalogue's words as a set (a word the catalogue knows is never "corrected")."""
+        """The catalogue's words and its organisations' names, as a set: a word the catalogue knows
+        is never "corrected", nor is a company's name (searching for it is not a typo)."""
         if self._known is None:
-            self._known = frozenset(self.terms)
+            self._known = frozenset(self.terms).union(*(normalise(name).split() for _, name in self.organisations))
         return self._known
 
     @property
@@ -151,7 +152,7 @@ class _NoIndex:
 
 
 def rank(index, side: str, text: str, *, k: int | None = None,
-         allowed: frozenset[int] | None = None) -> list[Ranked]:
+         allowed: frozenset[str] | None = None) -> list[Ranked]:
     """The engine's ranking of a search text over one side's index: the text is read as a request
     (for products) or as a product (for requests).
 
@@ -169,8 +170,7 @@ def rank(index, side: str, text: str, *, k: int | None = None,
     record = Demand if side == "products" else Product
     query = record(id="search", title=title, description=description)
     k = min(DEPTH if k is None else k, len(index))
-    ids = None if allowed is None else list(map(str, allowed))
-    return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=ids)]
+    return [Ranked(int(item_id), score) for item_id, score in index.rank(query, k=k, allowed=allowed)]
 
 
 _snapshots: dict[tuple[int, str], Snapshot] = {}

@@ -89,6 +89,24 @@ def test_remove_ranks_as_fit_without_them(market, vocabulary):
     assert all(p.id not in shrunk for p in later)
 
 
+def test_ranking_among_allowed_ids_follows_changes_of_the_catalogue(market, vocabulary):
+    """A search's facets pass the same set of ids again and again; the index remembers which rows
+    they are only until its rows move (a removal compacts them), so it never ranks stale rows."""
+    first, later, demands = market
+    allowed = frozenset(p.id for p in first[::3] + later[::2])
+    index = ProductIndex(first + later, vocabulary=vocabulary)
+    ranked = [index.rank(d, k=20, allowed=allowed) for d in demands]
+    assert any(ranked) and all(item_id in allowed for found in ranked for item_id, _ in found)
+    assert ranked == [index.rank(d, k=20, allowed=allowed) for d in demands]  # remembered: the same
+    index.remove([p.id for p in first[:120]])
+    for product in later[:20]:  # saved again one by one: many small segments, compacted (rows move)
+        index.add([product])
+    fresh = ProductIndex(first[120:] + later[20:] + later[:20], vocabulary=vocabulary)
+    assert [index.rank(d, k=20, allowed=allowed) for d in demands] == \
+        [fresh.rank(d, k=20, allowed=allowed) for d in demands] == \
+        [fresh.rank(d, k=20, allowed=set(allowed)) for d in demands]  # a plain set: not remembered
+
+
 def test_adding_an_id_again_replaces_it(vocabulary):
     index = ProductIndex([Product("p1", "kain katun", country="ID"), Product("p2", "udang beku", country="ID")],
                          vocabulary=vocabulary)
