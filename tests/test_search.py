@@ -285,6 +285,8 @@ def test_hs_prefixes_are_read_from_the_box():
     assert search.hs_prefixes("9403 teak") == ["9403"]
     assert search.hs_prefixes("0306.17 shrimp 1") == ["030617"]
     assert search.hs_prefixes("teak") == []
+    assert search.hs_prefixes("61 09") == ["09", "61"] and search.hs_prefixes("03") == ["03"]
+    assert search.hs_prefixes("kontainer 20 feet") == []  # a figure among words, not chapter 20
 
 
 def test_search_ranks_exactly_as_matching_does():

@@ -233,9 +233,12 @@ def _has_words(text: str) -> bool:
 
 
 def hs_prefixes(text: str) -> list[str]:
-    """HS codes typed in the box, as digit prefixes: "9403", "0306.17", "61 09" (two groups)."""
-    return sorted({token.replace(".", "") for token in text.split() if _HS_TOKEN.match(token)
-                   and len(token.replace(".", "")) <= 10})
+    """HS codes typed in the box, as digit prefixes: "9403", "0306.17", "61 09" (two chapters). Two
+    digits among words are a figure, not a chapter ("container 20 feet" is not about chapter 20)."""
+    words = text.split()
+    codes = [token.replace(".", "") for token in words if _HS_TOKEN.match(token)
+             and len(token.replace(".", "")) <= 10]
+    return sorted({code for code in codes if len(code) >= 4 or len(codes) == len(words)})
 
 
 # -- the facets as SQL ----------------------------------------------------------------------------
