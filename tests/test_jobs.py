@@ -267,6 +267,21 @@ def test_ctrl_c_stops_the_worker_cleanly(app, db, database_url, with_redis, requ
             worker.kill()
 
 
+def test_the_worker_loads_the_indexes_before_it_says_ready(app, db, database_url, make):
+    """The first save after a worker (re)starts does not wait for the indexes to load."""
+    make.product(make.organisation(kind="exporter", country="ID"))
+    make.request(make.organisation(kind="buyer", country="KZ"))
+    worker = spawn_worker(database_url, "--interval", "1")
+    try:
+        said = _wait_for_line(_stderr_lines(worker), "matching worker: ready", timeout=120)
+        assert any("matching worker: indexes loaded in" in line for line in said), "".join(said)
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
 def test_a_worker_killed_in_the_middle_of_a_run_loses_nothing(app, db, use_mode, make, database_url):
     use_mode("worker")
     exporter = make.organisation(kind="exporter", country="ID")
