@@ -86,7 +86,7 @@ class Config:
     # ... and so do the lists of items a change did not touch, past this many (a popular new request
     # enters hundreds of product lists): the changed items' own lists are stored first.
     MATCH_REDO_AT_ONCE = int(os.environ.get("MATCH_REDO_AT_ONCE") or 50)
-    MATCH_BACKLOG_SLICE = int(os.environ.get("MATCH_BACKLOG_SLICE") or 128)
+    MATCH_BACKLOG_SLICE = int(os.environ.get("MATCH_BACKLOG_SLICE") or 32)
     MATCH_BACKLOG_SLICE_S = float(os.environ.get("MATCH_BACKLOG_SLICE_S") or 1.0)
     MATCHING_RUN_BUDGET_S = float(os.environ.get("MATCHING_RUN_BUDGET_S") or 300)
     # Matching runs off the request path (services.jobs). MATCHING_MODE: inline (the default under

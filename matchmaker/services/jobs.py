@@ -101,7 +101,7 @@ def run_matching(engine: Engine) -> int:
     # The first slice follows the pace of the last run's slices: starting every run again at
     # MATCH_BACKLOG_SLICE lists held a save made just after it for several seconds.
     size = _slice_sizes.get(str(engine.url)) if seconds > 0 else None
-    size = size or int(config.get("MATCH_BACKLOG_SLICE", 128))
+    size = size or int(config.get("MATCH_BACKLOG_SLICE", 32))
     while not stopping.is_set() and time.monotonic() < deadline:
         with matching_lock(engine):
             count += _match_logged(engine)  # a save made during the last slice comes first
