@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sqlalchemy import ARRAY, Integer, String, and_, any_, case, cast, false, literal, or_, true, union_all
 from sqlalchemy.orm import contains_eager
 from sqlmodel import Session, col, func, select
@@ -550,8 +550,7 @@ def suggest(snap: Snapshot, text: str) -> str | None:
     for i, word in enumerate(words):
         if len(word) < 4 or word in known or word.isdigit():
             continue
-        best = process.extractOne(word, snap.terms_near(len(word), _SUGGESTION_CUTOFF), scorer=fuzz.ratio,
-                                  score_cutoff=_SUGGESTION_CUTOFF)
+        best = snap.closest(word, _SUGGESTION_CUTOFF)
         if best is not None:
-            words[i], changed = best[0], True
+            words[i], changed = best, True
     return " ".join(words) if changed else None

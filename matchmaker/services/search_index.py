@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from sqlmodel import Session, func, select
 
 from matchmaker.matching import Demand, Product
@@ -36,6 +37,7 @@ MODELS = {"products": ProductProfile, "requests": BuyingRequest}
 # matching looks at in its second stage, so the first results are exactly what matching proposes
 # (a deeper ranking scores more candidates and lets a few others in).
 DEPTH = CANDIDATES
+_CLOSEST_KEPT = 20_000  # unknown words and their closest catalogue word, per snapshot
 _RANKED_KEPT = 256  # queries remembered per snapshot (facets, pages and sorts of one query reuse them)
 
 
@@ -61,6 +63,7 @@ class Snapshot:
     _terms: tuple[str, ...] | None = None
     _known: frozenset[str] | None = None
     _near: dict = field(default_factory=dict)
+    _closest: dict = field(default_factory=dict)
     _organisations: tuple | None = None
 
     @contextmanager
@@ -109,6 +112,20 @@ class Snapshot:
             with Session(self.bind) as session:
                 self._terms = tuple(sorted(self.store.terms(session, self.side)))
         return self._terms
+
+    def closest(self, word: str, similarity: float) -> str | None:
+        """The catalogue's word most like ``word`` (rapidfuzz ``ratio`` at least ``similarity``),
+        or None; remembered for this version, as the same unknown words come back search after search
+        (comparing one with every word of a large catalogue takes milliseconds)."""
+        key = (word, similarity)
+        if key in self._closest:
+            return self._closest[key]
+        best = process.extractOne(word, self.terms_near(len(word), similarity), scorer=fuzz.ratio,
+                                  score_cutoff=similarity)
+        found = best[0] if best is not None else None
+        if len(self._closest) < _CLOSEST_KEPT:
+            self._closest[key] = found
+        return found
 
     def terms_near(self, length: int, similarity: float) -> tuple[str, ...]:
         """The catalogue's words (in :attr:`terms`' order) that could be at least ``similarity``
