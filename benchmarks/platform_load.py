@@ -207,6 +207,15 @@ def wait_for(base: str, seconds: float) -> bool:
     return False
 
 
+def wait_for_line(path: Path, marker: str, seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if path.exists() and marker in path.read_text(errors="replace"):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 # ---------------------------------------------------------------- the query mix
 
 def query_mix(rng: random.Random, products_path: Path, n: int) -> list[str]:
@@ -592,6 +601,10 @@ def main() -> int:
         if not wait_for(base, args.warm_up):
             sys.exit(f"gunicorn did not answer at {base} (see {data / 'gunicorn.log'})")
         print(f"gunicorn's first answer: {time.perf_counter() - started:.1f} s after its start")
+        if worker is not None:  # it loads its indexes before it takes jobs: not while searches are timed
+            ready = wait_for_line(data / "worker.log", "matching worker: ready", args.warm_up)
+            print(f"matching worker ready: {time.perf_counter() - started:.1f} s after the start"
+                  if ready else f"matching worker not ready within {args.warm_up:.0f} s")
         if worker is not None and not args.search_while_matching:
             wait_import_matching(args.database_url, args.import_matching_wait)
             if args.wait_backlog:
