@@ -29,7 +29,8 @@ from matchmaker.matching.evidence import STRONG_TEXT, evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
-from matchmaker.matching.profile import Profile, build_profile, default_workers, forked_map, read_in_chunks, \
+from matchmaker.matching.parallel import default_workers, forked_map
+from matchmaker.matching.profile import Profile, build_profile, read_in_chunks, \
     with_tokens, word_grams
 from matchmaker.matching.reading import read_slim
 from matchmaker.matching.records import Demand, Product
@@ -654,11 +655,12 @@ class _Index:
 
     def _search_forked(self, records: Sequence, k: int, progress, workers: int,
                        profiled: "_Index | None") -> Iterator:
-        """``_search`` with stages one and two of each chunk in ``workers`` forked processes; they
-        send back only positions and text values (pickled explanations cost more to read than to
-        write here), and this process builds the matches of each chunk in order while the
-        workers go on with the next ones. The queries are read here, before the fork, so their
-        words are read once (not in every worker) and the workers find them in memory."""
+        """``_search`` with stages one and two of each chunk shared by ``workers`` processes, this
+        one and forked ones (``parallel.forked_map``); the forked ones send back only positions and
+        text values (pickled explanations cost more to read than to write here), and this process
+        builds the matches of each chunk in order, ranking chunks itself when the next one is not
+        ready. The queries are read here, before the fork, so their words are read once (not in
+        every worker) and the workers find them in memory."""
         for i, segment in enumerate(self._segments):  # computed once here rather than in every worker
             for block in ("words", "grams"):
                 self.text.norms(segment.text, block)

@@ -6,22 +6,17 @@ with like and both search directions share one code path.
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
-import signal
-import threading
 from collections import Counter
-from contextlib import contextmanager
 from itertools import filterfalse, repeat
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache, partial
-from typing import Callable, Iterator, Mapping, Sequence, TypeVar, Union
+from typing import Callable, Mapping, Sequence, TypeVar, Union
 
 from matchmaker.vocabulary import sector_for_hs
 
 from matchmaker.matching.concepts import BROADER, ConceptHit, ConceptVocabulary
 from matchmaker.matching.hs import HsGuess, infer_hs
+from matchmaker.matching.parallel import collections_paused, default_workers, forked_map
 from matchmaker.matching.normalise import STOPWORDS, clause_tokens, detect_language, normalise, phonetic, \
     stem, transliterate
 from matchmaker.matching.records import Demand, Product
@@ -94,97 +89,20 @@ def _weights(hits: tuple[ConceptHit, ...]) -> dict[str, float]:
 
 PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs more than it saves
 _CHUNK = 2_000
-_shared: tuple = ()      # (work, items) handed to forked workers without pickling them
-
-
-def _work_on(i: int):
-    work, items = _shared
-    return work(items[i])
-
-
-def default_workers() -> int:
-    """Worker processes for a large job: the machine's processors, at most 4."""
-    return min(os.cpu_count() or 1, 4)
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() \
-        and threading.current_thread() is threading.main_thread() \
-        and not multiprocessing.current_process().daemon
-
-
-def forked_map(work: Callable[[T], object], items: Sequence[T], workers: int) -> Iterator:
-    """``work(item)`` for each item, in order, computed in ``workers`` forked processes that see
-    this process's memory as it is now (so ``work`` and ``items`` are not pickled; only results
-    are, so they should be compact). A generator: results come as they are ready; closing it early
-    waits for the work already handed out (see below). Runs everything here, in order, where forking is not possible (no
-    ``fork`` start method, a daemonic process, a thread other than the main one) or not asked for."""
-    global _shared
-    if workers <= 1 or len(items) <= 1 or not _can_fork():
-        yield from map(work, items)
-        return
-    _shared = (work, items)
-    # Objects that exist now are left out of the workers' garbage collections: a collection walks
-    # every object it tracks, writing to each, so each worker would copy the whole (shared) heap.
-    gc.freeze()
-    try:
-        pool = multiprocessing.get_context("fork").Pool(min(workers, len(items)), initializer=_worker_signals)
-    except (AssertionError, OSError):  # e.g. "daemonic processes are not allowed to have children"
-        pool = None
-    finally:
-        gc.unfreeze()
-        _shared = ()  # the workers are forked already: they keep their copy
-    if pool is None:
-        yield from map(work, items)
-        return
-    with pool:
-        results = pool.imap(_work_on, range(len(items)))
-        try:
-            yield from results
-        finally:
-            # Closed early (an error, a consumer that stops): let the workers finish what they were
-            # given. Terminating the pool while a worker is half-way through writing a large result
-            # deadlocks it: the pool's own sentinel waits for the lock that worker holds.
-            for _ in results:
-                pass
-
-
-def _worker_signals() -> None:
-    """A forked worker's signals: the default SIGTERM, so ``pool.terminate()`` ends it even when the
-    parent only notes SIGTERM (``matchmaker worker`` stops after its run; a worker with that handler
-    blocked writing a large result forever), and no SIGINT (Ctrl-C is the parent's to handle)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
                    workers: int | None = None) -> list[tuple[tuple[int, int], T]]:
     """``read`` applied to consecutive chunks of ``records``: ``((start, stop), result)`` in order.
-    From ``PARALLEL_FROM`` records on, chunks are read in ``workers`` forked processes (default: the
-    machine's processors, at most 4), each warming its own word caches, and the results come back
-    pickled (so ``read`` should return compact things); see ``forked_map``."""
+    From ``PARALLEL_FROM`` records on, chunks are read by ``workers`` processes (default: the
+    machine's processors, at most 4): this one and forked ones, whose results come back pickled (so
+    ``read`` should return compact things); see ``parallel.forked_map``."""
     if workers is None:
         workers = default_workers() if len(records) >= PARALLEL_FROM else 1
     size = max(1, min(_CHUNK, -(-len(records) // max(workers, 1))))  # at least one chunk per worker
     bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
     with collections_paused():  # the workers are forked inside: they inherit the pause
         return list(zip(bounds, forked_map(lambda b: read(records[b[0]:b[1]]), bounds, workers)))
-
-
-@contextmanager
-def collections_paused() -> Iterator[None]:
-    """No automatic garbage collection inside. Reading a catalogue makes millions of objects and no
-    reference cycles, and every collection of the older generations walks all the objects of the
-    process: they took about a tenth of a 100,000-product build (in a reading process, and again
-    in the parent while it received the profiles). Collections resume on leaving; another thread's
-    garbage with cycles waits until then."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,
