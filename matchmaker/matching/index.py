@@ -119,14 +119,15 @@ class _Read:
     processes send this back, compact, instead of full profiles."""
 
     profiles: list
-    words: tuple
-    grams: tuple
+    words: tuple | None
+    grams: tuple | None
     concepts: sp.csr_matrix
     heading: np.ndarray
     chapter: np.ndarray
     hs_confidence: np.ndarray
     certificates: np.ndarray
     country: np.ndarray
+    text: dict | None = None  # ``words`` and ``grams`` once taken by the index (``TextModel.absorb_chunk``)
 
     def __getstate__(self) -> dict:
         # Pickled only on the way back from a worker, whose parent holds the records already (the
@@ -285,14 +286,18 @@ class _Index:
         """Read records in chunks, in worker processes when there are many (``read_in_chunks``)."""
         read = partial(_read, vocabulary=self.vocabulary, concept_column=self._concept_column,
                        holds=self._products_are_catalogue)
-        chunks = read_in_chunks(read, records, workers=workers)
-        for (start, stop), chunk in chunks:
-            chunk.restore(records[start:stop])
-        return [chunk for _, chunk in chunks]
+        def take(bounds: tuple[int, int], chunk: _Read) -> _Read:
+            chunk.restore(records[slice(*bounds)])
+            # Its words and grams get their columns now, while the workers read on; the counts
+            # are let go (a gigabyte of grams at 100,000 texts, before they are summed).
+            chunk.text, chunk.words, chunk.grams = self.text.absorb_chunk((chunk.words, chunk.grams)), None, None
+            return chunk
+
+        return [chunk for _, chunk in read_in_chunks(read, records, workers=workers, then=take)]
 
     def _append(self, reads: list[_Read]) -> None:
         start = len(self._ids)
-        rows = self.text.absorb([(r.words, r.grams) for r in reads])
+        rows = self.text.stack([r.text for r in reads])
         self.text.count(rows, 1)
         profiles = [p for r in reads for p in r.profiles]
         concepts = sp.vstack([r.concepts for r in reads], format="csr") if reads else \

@@ -91,9 +91,11 @@ PARALLEL_FROM = 20_000   # records; below this, starting worker processes costs 
 _CHUNK = 2_000
 
 
-def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
-                   workers: int | None = None) -> list[tuple[tuple[int, int], T]]:
-    """``read`` applied to consecutive chunks of ``records``: ``((start, stop), result)`` in order.
+def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *, workers: int | None = None,
+                   then: Callable[[tuple[int, int], T], object] | None = None) -> list[tuple[tuple[int, int], T]]:
+    """``read`` applied to consecutive chunks of ``records``: ``((start, stop), result)`` in order,
+    each result passed through ``then(bounds, result)`` when given, here, in order, as soon as it is
+    ready (the workers go on reading meanwhile).
     From ``PARALLEL_FROM`` records on, chunks are read by ``workers`` processes (default: the
     machine's processors, at most 4): this one and forked ones, whose results come back pickled (so
     ``read`` should return compact things); see ``parallel.forked_map``."""
@@ -102,7 +104,10 @@ def read_in_chunks(read: Callable[[Sequence], T], records: Sequence[Record], *,
     size = max(1, min(_CHUNK, -(-len(records) // max(workers, 1))))  # at least one chunk per worker
     bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
     with collections_paused():  # the workers are forked inside: they inherit the pause
-        return list(zip(bounds, forked_map(lambda b: read(records[b[0]:b[1]]), bounds, workers)))
+        results = forked_map(lambda b: read(records[b[0]:b[1]]), bounds, workers)
+        if then is not None:
+            results = map(then, bounds, results)
+        return list(zip(bounds, results))
 
 
 def build_profiles(records: Sequence[Record], vocabulary: ConceptVocabulary, *,

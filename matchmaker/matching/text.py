@@ -109,12 +109,15 @@ class _Block:
         matrix.data = (1.0 + np.log(matrix.data)).astype(np.float32)
         return matrix
 
-    def count(self, rows: sp.csr_matrix, sign: int) -> None:
-        """Add (``sign`` 1) or remove (-1) catalogue rows from the document frequencies."""
+    def count(self, rows: sp.csr_matrix, sign: int, frequencies: np.ndarray | None = None) -> None:
+        """Add (``sign`` 1) or remove (-1) catalogue rows from the document frequencies
+        (``frequencies``: how many of the rows hold each feature, when already known)."""
         if len(self.df) < len(self.names):
             self.df = np.concatenate([self.df, np.zeros(len(self.names) - len(self.df), dtype=np.int64)])
         if rows.shape[0]:
-            self.df[: rows.shape[1]] += sign * np.bincount(rows.indices, minlength=rows.shape[1])
+            if frequencies is None:
+                frequencies = np.bincount(rows.indices, minlength=rows.shape[1])
+            self.df[: len(frequencies)] += sign * frequencies
         self.documents += sign * rows.shape[0]
         self._idf = None
 
@@ -321,6 +324,7 @@ class Rows:
 
     def __init__(self, words: sp.csr_matrix, grams: sp.csr_matrix):
         self.tf = {"words": words, "grams": grams}
+        self.frequencies: dict[str, np.ndarray] = {}  # per block, how many rows hold each feature, if known
         self._norms: dict[str, tuple[int, np.ndarray]] = {}
 
     def __len__(self) -> int:
@@ -353,18 +357,37 @@ class TextModel:
     def absorb(self, parts: Sequence[tuple[tuple[list[str], sp.csr_matrix], tuple[list[str], sp.csr_matrix]]]) -> Rows:
         """Rows of catalogue texts read in chunks: for each chunk, the ``local_counts`` of its stems
         and of its spelling grams (new features get columns; counts are not changed)."""
-        stacked = {}
+        return self.stack([self.absorb_chunk(part) for part in parts])
+
+    def absorb_chunk(self, part: tuple[tuple[list[str], sp.csr_matrix], tuple[list[str], sp.csr_matrix]]) -> dict:
+        """One chunk of ``absorb``, taken as soon as it is read (chunks in order): its rows in each
+        block's columns so far, and how many of its texts hold each feature."""
+        absorbed = {}
         for k, n in enumerate(_BLOCKS):
-            pieces = [self.blocks[n].absorb(*part[k]) for part in parts]
+            rows = self.blocks[n].absorb(*part[k])
+            absorbed[n] = (rows, np.bincount(rows.indices, minlength=rows.shape[1]))
+        return absorbed
+
+    def stack(self, chunks: Sequence[dict]) -> Rows:
+        """The rows of chunks taken by ``absorb_chunk``, one after the other, as one ``Rows`` that
+        knows its document frequencies (``count`` adds them without counting again)."""
+        stacked, frequencies = {}, {}
+        for n in _BLOCKS:
             width = len(self.blocks[n].names)
+            pieces = [chunk[n][0] for chunk in chunks]
             stacked[n] = sp.vstack([_wider(piece, width) for piece in pieces], format="csr") if len(pieces) > 1 \
                 else _wider(pieces[0], width) if pieces else sp.csr_matrix((0, width), dtype=np.float32)
-        return Rows(stacked["words"], stacked["grams"])
+            frequencies[n] = np.zeros(width, dtype=np.int64)
+            for chunk in chunks:
+                frequencies[n][:len(chunk[n][1])] += chunk[n][1]
+        rows = Rows(stacked["words"], stacked["grams"])
+        rows.frequencies = frequencies
+        return rows
 
     def count(self, rows: Rows, sign: int) -> None:
         """Count ``rows`` in (1) or out of (-1) the catalogue's document frequencies."""
         for name in _BLOCKS:
-            self.blocks[name].count(rows.tf[name], sign)
+            self.blocks[name].count(rows.tf[name], sign, rows.frequencies.get(name))
         self._generation += 1
 
     def norms(self, rows: Rows, block: str) -> np.ndarray:
