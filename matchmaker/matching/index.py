@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+from contextlib import nullcontext
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import partial
@@ -29,10 +30,10 @@ from matchmaker.matching.evidence import STRONG_TEXT, evidence, has_evidence
 from matchmaker.matching.explain import Explanation, Match, score_units
 from matchmaker.matching.grade import grade, raw_floor_units
 from matchmaker.matching.artefact import ENGINE_VERSION, STORED, Fingerprint, load_index, save_index
-from matchmaker.matching.parallel import default_workers, forked_map
+from matchmaker.matching.parallel import collections_paused, default_workers, forked_map
 from matchmaker.matching.profile import Profile, build_profile, read_in_chunks, \
     with_tokens, word_grams
-from matchmaker.matching.reading import read_slim
+from matchmaker.matching.reading import read_profiles, read_slim
 from matchmaker.matching.records import Demand, Product
 from matchmaker.matching.scoring import LABELS, other_components, resolve_weights
 from matchmaker.matching.text import Rows, TextModel, _QueryRow, _one, local_counts_of
@@ -43,10 +44,11 @@ CANDIDATES = 75       # stage two looks at this many per query: on quality.py's 
                       # of 100, but informal.py's real retail names lost 0.004 nDCG@10 at 50 and none at 75
 CHUNK = 64            # queries per stage-one matrix product: 64 x 100,000 floats stay ~25 MB
 _STAGE_ONE_FLOOR = 0.02  # keep every stage-one signal alive even if a caller weighs it 0
-_FLOOR_UNITS = raw_floor_units(1000)
+_FLOOR_UNITS = raw_floor_units(1000)  # raw score (thousandths, as score_units) of the minimum grade
 _MASKS_KEPT = 16      # masks of sets of ids (search facets) remembered until the catalogue changes
 _masks_lock = threading.Lock()
-PARALLEL_QUERIES_FROM = 512  # a list of this many queries is ranked in forked worker processes  # raw score (thousandths, as score_units) of the minimum grade
+_READ_TOGETHER = 16   # queries read as one batch (reading.read_profiles) rather than one by one
+PARALLEL_QUERIES_FROM = 512  # a list of this many queries is ranked with forked worker processes
 
 
 @dataclass(frozen=True)
@@ -557,9 +559,11 @@ class _Index:
         return keep
 
     def _rows_naming(self, column: int) -> np.ndarray:
-        """Positions of the rows whose concepts include this concept column, ascending."""
-        found = [segment.concepts_t[[column]].indices + segment.start for segment in self._segments]
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        """Positions of the rows whose concepts include this concept column, ascending (each
+        segment's row of its transposed concepts is ascending, and segments follow each other)."""
+        found = [segment.concepts_t.indices[segment.concepts_t.indptr[column]:segment.concepts_t.indptr[column + 1]]
+                 + segment.start for segment in self._segments if column < segment.concepts_t.shape[0]]
+        return np.concatenate(found).astype(np.int64) if found else np.zeros(0, dtype=np.int64)
 
     def _parts(self, position: int, query: Profile, text_value: float, *, details: bool = True) -> list:
         product, demand = self._pair(self._profile(position), query)
@@ -612,13 +616,18 @@ class _Index:
         """The queries' readings. A query that ``profiled`` (an index of the queries' side, read with
         the same vocabulary) holds as it is takes that reading with its words put back
         (``with_tokens``): concept tagging and HS inference, most of a reading, are not done again."""
-        if profiled is None or profiled.vocabulary.digest != self.vocabulary.digest:
-            return [build_profile(r, self.vocabulary) for r in records]
-        profiles = []
-        for record in records:
-            known = profiled.profile(record.id)
-            profiles.append(with_tokens(known) if known is not None and known.record == record
-                            else build_profile(record, self.vocabulary))
+        profiles: list = [None] * len(records)
+        if profiled is not None and profiled.vocabulary.digest == self.vocabulary.digest:
+            for i, record in enumerate(records):
+                known = profiled.profile(record.id)
+                if known is not None and known.record == record:
+                    profiles[i] = with_tokens(known)
+        unread = [i for i, profile in enumerate(profiles) if profile is None]
+        # Many are read as one batch (the catalogue's reading has warmed its caches), a few one by one.
+        read = read_profiles([records[i] for i in unread], self.vocabulary) if len(unread) >= _READ_TOGETHER \
+            else [build_profile(records[i], self.vocabulary) for i in unread]
+        for i, profile in zip(unread, read):
+            profiles[i] = profile
         return profiles
 
     def _search(self, queries: Iterable, k: int, progress: Callable[[int], object] | None,
@@ -638,14 +647,21 @@ class _Index:
             yield from self._search_chunk(chunk, k, progress, profiled)
 
     def _search_chunk(self, records: list, k: int, progress, profiled: "_Index | None") -> Iterator:
-        profiles = self._query_profiles(records, profiled)
-        texts = self._query_text(profiles)
-        ranked = self._rank_chunk(profiles, texts, k)
-        for record, profile, found, text in zip(records, profiles, ranked, texts):
-            yield record, [self._match(profile, position, self._parts(position, profile, value), text)
-                           for position, value in found]
+        # A chunk of many queries is done with collections paused (see _search_forked); one query
+        # (a web request, among other threads') leaves them alone.
+        with collections_paused() if len(records) >= _READ_TOGETHER else nullcontext():
+            profiles = self._query_profiles(records, profiled)
+            texts = self._query_text(profiles)
+            ranked = self._rank_chunk(profiles, texts, k)
+            found = [(record, self._matches(profile, mine, text))
+                     for record, profile, mine, text in zip(records, profiles, ranked, texts)]
+        yield from found
         if progress is not None:
             progress(len(records))
+
+    def _matches(self, query: Profile, found: list[tuple[int, float]], query_row: dict) -> list[Match]:
+        return [self._match(query, position, self._parts(position, query, value), query_row)
+                for position, value in found]
 
     def _query_text(self, profiles: list) -> list[dict]:
         """Each query's row of each text block (``_query_rows``); one query's alone by ``TextModel.query``."""
@@ -671,14 +687,20 @@ class _Index:
                 self.text.norms(segment.text, block)
             self._text_factor(i)
         bounds = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
-        profiles = self._query_profiles(records, profiled)
-        texts = [self._query_text(profiles[start:stop]) for start, stop in bounds]
+        with collections_paused():
+            profiles = self._query_profiles(records, profiled)
+            texts = [self._query_text(profiles[start:stop]) for start, stop in bounds]
         ranked = forked_map(lambda i: self._rank_chunk(profiles[slice(*bounds[i])], texts[i], k),
                             range(len(bounds)), workers)
-        for (start, stop), text, found in zip(bounds, texts, ranked):
-            for record, profile, mine, row in zip(records[start:stop], profiles[start:stop], found, text):
-                yield record, [self._match(profile, position, self._parts(position, profile, value), row)
-                               for position, value in mine]
+        for (start, stop), text in zip(bounds, texts):
+            # Each chunk is ranked and explained with collections paused (the workers, forked inside,
+            # inherit the pause): matches are many objects and no cycles, and a full collection
+            # walks the whole index, 0.7 s at 100,000 products. The caller's code runs between
+            # chunks with collections as it set them.
+            with collections_paused():
+                found = [(record, self._matches(profile, mine, row)) for record, profile, mine, row in
+                         zip(records[start:stop], profiles[start:stop], next(ranked), text)]
+            yield from found
             if progress is not None:
                 progress(stop - start)
 

@@ -211,6 +211,7 @@ def test_top_many_with_the_queries_own_index_gives_the_same_matches(tiny_vocabul
     from matchmaker.matching import ConceptVocabulary
     from matchmaker.matching import index as engine
     from matchmaker.matching.profile import build_profile
+    from matchmaker.matching.reading import read_profiles
 
     from tests.matching.conftest import TINY_CONCEPTS
 
@@ -225,6 +226,7 @@ def test_top_many_with_the_queries_own_index_gives_the_same_matches(tiny_vocabul
         monkeypatch.setattr(engine, "CHUNK", 9)
     reads = []
     monkeypatch.setattr(engine, "build_profile", lambda r, v: reads.append(r.id) or build_profile(r, v))
+    monkeypatch.setattr(engine, "read_profiles", lambda rs, v: reads.extend(r.id for r in rs) or read_profiles(rs, v))
     for catalogue, queries, own in ((demand_index, products, product_index),
                                     (product_index, demands, demand_index)):
         plain = list(catalogue.top_many(queries, k=5))
