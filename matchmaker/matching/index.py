@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import threading
-from contextlib import nullcontext
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime, timezone

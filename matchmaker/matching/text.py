@@ -354,14 +354,11 @@ class TextModel:
                 else pieces[0] if pieces else sp.csr_matrix((0, width), dtype=np.float32)
         return Rows(stacked["words"], stacked["grams"])
 
-    def absorb(self, parts: Sequence[tuple[tuple[list[str], sp.csr_matrix], tuple[list[str], sp.csr_matrix]]]) -> Rows:
-        """Rows of catalogue texts read in chunks: for each chunk, the ``local_counts`` of its stems
-        and of its spelling grams (new features get columns; counts are not changed)."""
-        return self.stack([self.absorb_chunk(part) for part in parts])
-
     def absorb_chunk(self, part: tuple[tuple[list[str], sp.csr_matrix], tuple[list[str], sp.csr_matrix]]) -> dict:
-        """One chunk of ``absorb``, taken as soon as it is read (chunks in order): its rows in each
-        block's columns so far, and how many of its texts hold each feature."""
+        """A chunk of catalogue texts read apart (``_Index._read``), taken in order as soon as it is
+        read: the ``local_counts`` of its stems and of its spelling grams as rows in each block's
+        columns so far (new features get columns; counts are not changed), and how many of its
+        texts hold each feature (``stack`` puts the chunks together)."""
         absorbed = {}
         for k, n in enumerate(_BLOCKS):
             rows = self.blocks[n].absorb(*part[k])
