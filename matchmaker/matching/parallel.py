@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import threading
@@ -119,8 +120,6 @@ def _serve(work: Callable, items: Sequence, taken, results) -> None:
 
 def _portable(error: BaseException) -> BaseException:
     """The error itself if it can be pickled, else a RuntimeError that says what it was."""
-    import pickle
-
     try:
         pickle.dumps(error)
         return error
